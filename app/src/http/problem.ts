@@ -1,0 +1,58 @@
+// RFC 9457 problem details: the one error shape every 4xx and 5xx answer has.
+import type { Response } from 'express';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Problem types of this service; standard HTTP failures use about:blank as RFC 9457 recommends. */
+export const ProblemType = {
+  invalidParameter: 'urn:cloud-benchmark:problem:invalid-parameter',
+  invalidBody: 'urn:cloud-benchmark:problem:invalid-body',
+  capacityExhausted: 'urn:cloud-benchmark:problem:capacity-exhausted',
+  blank: 'about:blank',
+} as const;
+
+export interface InvalidParam {
+  readonly parameter: string;
+  readonly detail: string;
+  readonly allowed?: string;
+}
+
+export interface ProblemDetails {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly instance?: string;
+  readonly errors?: readonly InvalidParam[];
+  readonly trace_id?: string;
+}
+
+/** Thrown by handlers and validators; the error handler turns it into the response. */
+export class HttpProblem extends Error {
+  readonly problem: ProblemDetails;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(problem: ProblemDetails, headers: Record<string, string> = {}) {
+    super(problem.detail ?? problem.title);
+    this.name = 'HttpProblem';
+    this.problem = problem;
+    this.headers = headers;
+  }
+}
+
+export function invalidParameters(errors: readonly InvalidParam[]): HttpProblem {
+  return new HttpProblem({
+    type: ProblemType.invalidParameter,
+    title: 'Invalid request parameter',
+    status: 400,
+    detail: errors.map((e) => `${e.parameter}: ${e.detail}`).join('; '),
+    errors,
+  });
+}
+
+export function sendProblem(
+  res: Response,
+  problem: ProblemDetails,
+  headers: Record<string, string> = {},
+): void {
+  res.status(problem.status).set(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

@@ -1,0 +1,182 @@
+// The benchmark workloads. Every parameter is bounded by configuration; memory and file I/O also
+// draw from shared budgets so that many concurrent requests cannot exhaust the host either.
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import express, { type Request } from 'express';
+import type { CapacityBudget } from '../../lib/capacity-budget.ts';
+import { burnCpu } from '../../workloads/cpu.ts';
+import { writeSyncReadDelete } from '../../workloads/file-io.ts';
+import { buildItems } from '../../workloads/json-payload.ts';
+import { holdMemory } from '../../workloads/memory.ts';
+import type { AppContext } from '../context.ts';
+import { intParam, parseQuery } from '../params.ts';
+import { HttpProblem, ProblemType } from '../problem.ts';
+import type { RouteDef } from './route.ts';
+
+/** At most this many calls per /api/fanout request; each is a real HTTP call back to this server. */
+const FANOUT_MAX_CALLS = 10;
+
+function acquire(budget: CapacityBudget, amount: number, unit: string): () => void {
+  const release = budget.tryAcquire(amount);
+  if (!release) {
+    throw new HttpProblem(
+      {
+        type: ProblemType.capacityExhausted,
+        title: 'Workload capacity exhausted',
+        status: 503,
+        detail: `${amount} ${unit} requested, ${budget.limit - budget.inUse} of ${budget.limit} ${unit} free; retry later`,
+      },
+      { 'Retry-After': '1' },
+    );
+  }
+  return release;
+}
+
+export function workloadRoutes(ctx: AppContext): RouteDef[] {
+  const w = ctx.config.workloads;
+  const ioDir = w.ioDir ?? tmpdir();
+  const params = {
+    cpu: { iterations: intParam(1, w.cpuMaxIterations, 100_000) },
+    memory: { mb: intParam(1, w.memoryMaxMb, 8), holdMs: intParam(0, w.memoryMaxHoldMs, 100) },
+    io: { kb: intParam(1, w.ioMaxKb, 64) },
+    delay: { ms: intParam(0, w.delayMaxMs, 50) },
+    json: { items: intParam(1, w.jsonMaxItems, 10) },
+    fanout: { calls: intParam(1, FANOUT_MAX_CALLS, 2), ms: intParam(0, Math.min(w.delayMaxMs, 5000), 10) },
+    none: {},
+  };
+
+  const echoBody = express.json({
+    limit: w.echoMaxBytes,
+    strict: false,
+    verify: (_req, res, buf) => {
+      (res as unknown as { locals: Record<string, unknown> }).locals.bodyBytes = buf.length;
+    },
+  });
+
+  return [
+    {
+      method: 'get',
+      path: '/api/cpu',
+      observed: true,
+      handlers: [
+        (req, res) => {
+          const { iterations } = parseQuery(req.query, params.cpu);
+          const t = performance.now();
+          const checksum = burnCpu(iterations);
+          res.json({ iterations, checksum, elapsed_ms: performance.now() - t });
+        },
+      ],
+    },
+    {
+      method: 'get',
+      path: '/api/memory',
+      observed: true,
+      handlers: [
+        async (req, res) => {
+          const { mb, holdMs } = parseQuery(req.query, params.memory);
+          const release = acquire(ctx.budgets.memoryMb, mb, 'MiB');
+          try {
+            const { bytes } = await holdMemory(mb, holdMs);
+            res.json({ allocated_bytes: bytes, held_ms: holdMs });
+          } finally {
+            release();
+          }
+        },
+      ],
+    },
+    {
+      method: 'get',
+      path: '/api/io',
+      observed: true,
+      handlers: [
+        async (req, res) => {
+          const { kb } = parseQuery(req.query, params.io);
+          const release = acquire(ctx.budgets.ioKb, kb, 'KiB');
+          try {
+            const r = await writeSyncReadDelete(ioDir, kb);
+            res.json({ bytes: r.bytes, write_ms: r.writeMs, fsync_ms: r.fsyncMs, read_ms: r.readMs });
+          } finally {
+            release();
+          }
+        },
+      ],
+    },
+    {
+      method: 'get',
+      path: '/api/delay',
+      observed: true,
+      handlers: [
+        async (req, res) => {
+          const { ms } = parseQuery(req.query, params.delay);
+          await sleep(ms);
+          res.json({ delayed_ms: ms });
+        },
+      ],
+    },
+    {
+      method: 'get',
+      path: '/api/json',
+      observed: true,
+      handlers: [
+        (req, res) => {
+          const { items } = parseQuery(req.query, params.json);
+          res.json({ count: items, items: buildItems(items) });
+        },
+      ],
+    },
+    {
+      method: 'get',
+      path: '/api/fanout',
+      observed: true,
+      handlers: [
+        async (req, res) => {
+          const { calls, ms } = parseQuery(req.query, params.fanout);
+          // Only ever this server itself: the target is not taken from the request.
+          const target = `${ctx.selfUrl()}/api/delay?ms=${ms}`;
+          const started = performance.now();
+          const statuses = await Promise.all(
+            Array.from({ length: calls }, async () => {
+              const response = await fetch(target, { signal: AbortSignal.timeout(ms + 5000) });
+              await response.arrayBuffer();
+              return response.status;
+            }),
+          );
+          res.json({ calls, statuses, elapsed_ms: performance.now() - started });
+        },
+      ],
+    },
+    {
+      method: 'post',
+      path: '/api/echo',
+      observed: true,
+      handlers: [
+        (req, _res, next) => {
+          parseQuery(req.query, params.none);
+          if (!req.is('application/json')) {
+            throw new HttpProblem({
+              type: ProblemType.blank,
+              title: 'Unsupported Media Type',
+              status: 415,
+              detail: 'the body must be application/json',
+            });
+          }
+          next();
+        },
+        echoBody,
+        (req: Request, res) => {
+          const body: unknown = req.body;
+          const bytes = typeof res.locals.bodyBytes === 'number' ? res.locals.bodyBytes : 0;
+          if (body === undefined || bytes === 0) {
+            throw new HttpProblem({
+              type: ProblemType.invalidBody,
+              title: 'Missing request body',
+              status: 400,
+              detail: 'a JSON body is required',
+            });
+          }
+          res.json({ received: body, bytes });
+        },
+      ],
+    },
+  ];
+}

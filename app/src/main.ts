@@ -1,0 +1,45 @@
+// The process entry point (composition root). Run it with the telemetry preload:
+//   node --import ./app/dist/telemetry/preload.js app/dist/main.js
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { onSignals } from './lifecycle/shutdown.ts';
+import { startService } from './server.ts';
+import { getTelemetry } from './telemetry/handle.ts';
+
+/** Telemetry flush at shutdown never takes longer than this. */
+const FLUSH_TIMEOUT_MS = 5000;
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`cloud-benchmark: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const telemetry = getTelemetry();
+const service = await startService({ config, telemetry });
+if (!telemetry && config.telemetry.enabled) {
+  service.logger.warn(
+    'telemetry preload not loaded: no traces or OTLP logs (start with --import ./app/dist/telemetry/preload.js)',
+  );
+}
+// Every handler is awaited by Express 5, so this is a bug if it fires: keep serving, say so loudly.
+process.on('unhandledRejection', (reason) =>
+  service.logger.error({ err: reason }, 'unhandled promise rejection'),
+);
+
+onSignals(
+  {
+    server: service.server,
+    readiness: service.readiness,
+    logger: service.logger,
+    telemetry,
+    drainMs: config.shutdownDrainMs,
+    delayMs: config.shutdownDelayMs,
+    flushTimeoutMs: FLUSH_TIMEOUT_MS,
+  },
+  (code) => process.exit(code),
+);

@@ -1,0 +1,109 @@
+// Where is this process running: on the bare host, in a container or in a virtual machine?
+// The decision is a pure function of probe results so it can be tested for every combination;
+// the probes that read the real machine live in `readEnvironmentProbes`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import type { DeploymentEnvironment } from '../config/config.ts';
+
+export interface EnvironmentProbes {
+  /** `/.dockerenv` or `/run/.containerenv` exists. */
+  readonly containerMarkerFile: boolean;
+  /** The `container` variable set by systemd-nspawn, podman, LXC and others. */
+  readonly containerVariable: string | undefined;
+  /** Contents of /proc/1/cgroup (empty string when unreadable). */
+  readonly pid1Cgroup: string;
+  /** Output of `systemd-detect-virt` (e.g. `none`, `docker`, `kvm`, `qemu`), undefined when absent. */
+  readonly systemdDetectVirt: string | undefined;
+  /** DMI sys_vendor and product_name joined (empty string when there is no DMI). */
+  readonly dmi: string;
+}
+
+export interface DetectedEnvironment {
+  readonly environment: DeploymentEnvironment;
+  /** Which evidence decided, for /status and logs. */
+  readonly reason: string;
+}
+
+const CONTAINER_CGROUP = /docker|containerd|kubepods|libpod|lxc|crio/;
+const CONTAINER_VIRT = new Set([
+  'docker',
+  'podman',
+  'lxc',
+  'lxc-libvirt',
+  'systemd-nspawn',
+  'rkt',
+  'wsl',
+  'proot',
+  'pouch',
+  'openvz',
+]);
+const VM_DMI =
+  /qemu|kvm|virtualbox|innotek|vmware|xen|bochs|microsoft corporation|parallels|bhyve|amazon ec2|google compute engine/i;
+
+export function decideEnvironment(
+  probes: EnvironmentProbes,
+  override: DeploymentEnvironment | undefined,
+): DetectedEnvironment {
+  if (override) return { environment: override, reason: 'APP_ENVIRONMENT' };
+  if (probes.containerMarkerFile) return { environment: 'container', reason: 'container marker file' };
+  if (probes.containerVariable)
+    return { environment: 'container', reason: `container=${probes.containerVariable}` };
+  if (CONTAINER_CGROUP.test(probes.pid1Cgroup))
+    return { environment: 'container', reason: 'cgroup of pid 1' };
+  const virt = probes.systemdDetectVirt;
+  if (virt && CONTAINER_VIRT.has(virt))
+    return { environment: 'container', reason: `systemd-detect-virt=${virt}` };
+  if (virt && virt !== 'none') return { environment: 'vm', reason: `systemd-detect-virt=${virt}` };
+  if (VM_DMI.test(probes.dmi)) return { environment: 'vm', reason: 'DMI vendor' };
+  return { environment: 'native', reason: 'no container or hypervisor evidence' };
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function runSystemdDetectVirt(): string | undefined {
+  try {
+    // Exits non-zero when it prints "none"; the output is what matters.
+    return execFileSync('systemd-detect-virt', [], {
+      encoding: 'utf8',
+      timeout: 1000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch (error) {
+    const out = (error as { stdout?: unknown }).stdout;
+    return typeof out === 'string' && out.trim() !== '' ? out.trim() : undefined;
+  }
+}
+
+export function readEnvironmentProbes(): EnvironmentProbes {
+  return {
+    containerMarkerFile: existsSync('/.dockerenv') || existsSync('/run/.containerenv'),
+    containerVariable: process.env.container,
+    pid1Cgroup: readOr('/proc/1/cgroup', ''),
+    systemdDetectVirt: runSystemdDetectVirt(),
+    dmi: `${readOr('/sys/class/dmi/id/sys_vendor', '')} ${readOr('/sys/class/dmi/id/product_name', '')}`.trim(),
+  };
+}
+
+/** Decides once per process; the answer cannot change while it runs. */
+let cached: DetectedEnvironment | undefined;
+export function detectEnvironment(override: DeploymentEnvironment | undefined): DetectedEnvironment {
+  if (override)
+    return decideEnvironment(
+      {
+        containerMarkerFile: false,
+        containerVariable: undefined,
+        pid1Cgroup: '',
+        systemdDetectVirt: undefined,
+        dmi: '',
+      },
+      override,
+    );
+  cached ??= decideEnvironment(readEnvironmentProbes(), undefined);
+  return cached;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseCfsQuota, parseCpuMax, parseMemoryLimit } from '../src/runtime/cgroup-limits.ts';
+import { decideEnvironment, type EnvironmentProbes } from '../src/runtime/detect-environment.ts';
+
+const bare: EnvironmentProbes = {
+  containerMarkerFile: false,
+  containerVariable: undefined,
+  pid1Cgroup: '0::/init.scope\n',
+  systemdDetectVirt: 'none',
+  dmi: 'Dell Inc. PowerEdge R650',
+};
+
+describe('decideEnvironment', () => {
+  it.each<[string, Partial<EnvironmentProbes>, string]>([
+    ['bare metal', {}, 'native'],
+    ['Docker marker file', { containerMarkerFile: true }, 'container'],
+    ['podman/nspawn variable', { containerVariable: 'podman' }, 'container'],
+    ['cgroup v1 docker path', { pid1Cgroup: '12:pids:/docker/3f1c\n' }, 'container'],
+    ['kubernetes pod', { pid1Cgroup: '0::/kubepods/burstable/pod1\n' }, 'container'],
+    ['systemd-detect-virt docker', { systemdDetectVirt: 'docker' }, 'container'],
+    ['systemd-detect-virt kvm', { systemdDetectVirt: 'kvm' }, 'vm'],
+    ['systemd-detect-virt qemu (TCG)', { systemdDetectVirt: 'qemu' }, 'vm'],
+    ['VirtualBox by DMI only', { systemdDetectVirt: undefined, dmi: 'innotek GmbH VirtualBox' }, 'vm'],
+    ['QEMU by DMI only', { systemdDetectVirt: undefined, dmi: 'QEMU Standard PC (Q35 + ICH9, 2009)' }, 'vm'],
+    [
+      'container inside a VM counts as container',
+      { containerMarkerFile: true, systemdDetectVirt: 'kvm' },
+      'container',
+    ],
+  ])('%s → %s', (_name, probes, expected) => {
+    expect(decideEnvironment({ ...bare, ...probes }, undefined).environment).toBe(expected);
+  });
+
+  it('lets APP_ENVIRONMENT override any evidence, and says so', () => {
+    const d = decideEnvironment({ ...bare, containerMarkerFile: true }, 'native');
+    expect(d).toEqual({ environment: 'native', reason: 'APP_ENVIRONMENT' });
+  });
+});
+
+describe('cgroup limit parsing', () => {
+  it('reads cgroup v2 cpu.max', () => {
+    expect(parseCpuMax('max 100000\n')).toBeNull();
+    expect(parseCpuMax('100000 100000\n')).toBe(1);
+    expect(parseCpuMax('150000 100000')).toBe(1.5);
+    expect(parseCpuMax('garbage')).toBeNull();
+  });
+
+  it('reads memory limits, v1 "unlimited" included', () => {
+    expect(parseMemoryLimit('max\n')).toBeNull();
+    expect(parseMemoryLimit('536870912\n')).toBe(536_870_912);
+    expect(parseMemoryLimit('9223372036854771712')).toBeNull();
+    expect(parseMemoryLimit('')).toBeNull();
+  });
+
+  it('reads cgroup v1 CFS quota', () => {
+    expect(parseCfsQuota('-1', '100000')).toBeNull();
+    expect(parseCfsQuota('50000', '100000')).toBe(0.5);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['app/test/**/*.test.ts'],
+    // Each file gets its own process: the OpenTelemetry API keeps global state.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // The JSON report feeds the closing "N passed, N failed" line of .ci/run.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+  },
+});
