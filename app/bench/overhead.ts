@@ -1,0 +1,206 @@
+// Telemetry-overhead benchmark (prints measurements; it is not a test). In one run on one machine:
+// throughput and p99 of bare Express, of the app with telemetry off and with full telemetry on the same
+// trivial JSON route; RSS under load and idle; process start → first 200 on /ready (median of N starts).
+// Usage: npm run bench:app -- [--duration 10] [--connections 10] [--rounds 3] [--starts 10]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { median } from 'simple-statistics';
+
+const repo = resolve(import.meta.dirname, '../..');
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    starts: { type: 'string', default: '10' },
+    route: { type: 'string', default: '/api/json?items=1' },
+  },
+});
+const num = (name: keyof typeof args) => {
+  const n = Number(args[name]);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`--${name} must be a positive number, got ${String(args[name])}`);
+  return n;
+};
+const DURATION = num('duration');
+const WARMUP = num('warmup');
+const CONNECTIONS = num('connections');
+const ROUNDS = num('rounds');
+const STARTS = num('starts');
+const ROUTE = args.route;
+const APP_PORT = 18480;
+const SINK_PORT = 18431;
+
+interface Variant {
+  readonly name: string;
+  readonly argv: string[];
+  readonly env: Record<string, string>;
+}
+
+const appArgv = ['--import', './app/dist/preload.mjs', 'app/dist/main.mjs'];
+const common = {
+  PORT: String(APP_PORT),
+  HOST: '127.0.0.1',
+  APP_ENVIRONMENT: 'native',
+  NODE_COMPILE_CACHE: resolve(repo, 'node_modules/.cache/node-compile'),
+};
+const variants: Variant[] = [
+  { name: 'bare Express', argv: ['app/bench/bare-express.ts'], env: { PORT: String(APP_PORT) } },
+  { name: 'app, telemetry off', argv: appArgv, env: { ...common, OTEL_SDK_DISABLED: 'true' } },
+  {
+    name: 'app, full telemetry',
+    argv: appArgv,
+    env: { ...common, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${SINK_PORT}` },
+  },
+];
+
+function start(variant: Variant): ChildProcess {
+  return spawn(process.execPath, variant.argv, {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', ...variant.env },
+    stdio: ['ignore', 'ignore', 'inherit'], // stdout (the JSON logs) goes to /dev/null, as a log driver would take it
+  });
+}
+
+async function untilReady(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ready`);
+    try {
+      if ((await fetch(url)).status === 200) return performance.now() - t0;
+    } catch {
+      // not listening yet
+    }
+    await sleep(2);
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(8000).then(() => child.kill('SIGKILL'))]);
+}
+
+const rssMiB = (pid: number) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+interface Run {
+  rps: number;
+  p99: number;
+  errors: number;
+  rssLoad: number;
+  rssIdle: number;
+}
+
+async function measure(variant: Variant): Promise<Run> {
+  const child = start(variant);
+  try {
+    await untilReady(`http://127.0.0.1:${APP_PORT}/ready`, child);
+    await sleep(1000);
+    const rssIdle = rssMiB(child.pid!);
+    const url = `http://127.0.0.1:${APP_PORT}${ROUTE}`;
+    await autocannon({ url, connections: CONNECTIONS, duration: WARMUP });
+    let rssLoad = 0;
+    const sampler = setInterval(() => (rssLoad = Math.max(rssLoad, rssMiB(child.pid!))), 200);
+    const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+    clearInterval(sampler);
+    return {
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts + result.non2xx,
+      rssLoad,
+      rssIdle,
+    };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function readyTimes(variant: Variant): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    const child = start(variant);
+    try {
+      await untilReady(`http://127.0.0.1:${APP_PORT}/ready`, child);
+      times.push(performance.now() - t0);
+    } finally {
+      await stop(child);
+    }
+  }
+  return times;
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
+
+console.log(`telemetry overhead benchmark — ${new Date().toISOString()}`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${process.versions.node}`);
+console.log(
+  `load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up discarded, ${DURATION} s measured, ${ROUNDS} interleaved rounds; route ${ROUTE}`,
+);
+console.log(
+  `OTLP receiver for "full telemetry": a discard-all OTLP/HTTP sink on 127.0.0.1:${SINK_PORT} (app/bench/otlp-sink.ts)`,
+);
+
+const sink = spawn(process.execPath, ['app/bench/otlp-sink.ts'], {
+  cwd: repo,
+  env: { PATH: process.env.PATH ?? '', PORT: String(SINK_PORT) },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+try {
+  await sleep(500);
+  const runs = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const variant of variants) {
+      const run = await measure(variant);
+      runs.get(variant.name)!.push(run);
+      console.log(
+        `  round ${round} ${variant.name.padEnd(20)} ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, errors ${run.errors}`,
+      );
+    }
+  }
+  const summary = variants.map((v) => {
+    const r = runs.get(v.name)!;
+    return {
+      name: v.name,
+      rps: median(r.map((x) => x.rps)),
+      p99: median(r.map((x) => x.p99)),
+      errors: r.reduce((s, x) => s + x.errors, 0),
+      rssLoad: Math.max(...r.map((x) => x.rssLoad)),
+      rssIdle: median(r.map((x) => x.rssIdle)),
+    };
+  });
+  const bare = summary[0]!.rps;
+  console.log('\nvariant                 req/s   p99 ms  × bare  RSS load MiB  RSS idle MiB  errors');
+  for (const s of summary) {
+    console.log(
+      `${s.name.padEnd(20)}${fmt(s.rps)}${fmt(s.p99, 1)}${fmt(s.rps / bare, 2)}${fmt(s.rssLoad, 0).padStart(14)}${fmt(s.rssIdle, 0).padStart(14)}${String(s.errors).padStart(8)}`,
+    );
+  }
+  const full = summary[2]!;
+  const ready = await readyTimes(variants[2]!);
+  const readyMedian = median(ready);
+  console.log(
+    `\nstart → first 200 on /ready (full telemetry, ${STARTS} starts): median ${readyMedian.toFixed(0)} ms, min ${Math.min(...ready).toFixed(0)}, max ${Math.max(...ready).toFixed(0)}`,
+  );
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log('\ntargets (issue #2):');
+  console.log(
+    `  full telemetry ≥ 0.5× bare Express: ${(full.rps / bare).toFixed(2)}× — ${verdict(full.rps / bare >= 0.5)}`,
+  );
+  console.log(`  RSS under load ≤ 150 MiB: ${full.rssLoad.toFixed(0)} MiB — ${verdict(full.rssLoad <= 150)}`);
+  console.log(`  idle RSS < 100 MiB: ${full.rssIdle.toFixed(0)} MiB — ${verdict(full.rssIdle < 100)}`);
+  console.log(`  ready ≤ 300 ms: ${readyMedian.toFixed(0)} ms — ${verdict(readyMedian <= 300)}`);
+} finally {
+  sink.kill('SIGTERM');
+}
