@@ -44,10 +44,13 @@ interface Variant {
 }
 
 const appArgv = ['--import', './app/dist/preload.mjs', 'app/dist/main.mjs'];
+// The app variants run exactly as `npm start` and the image do (same NODE_OPTIONS and compile cache);
+// APP_NODE_OPTIONS overrides it (e.g. APP_NODE_OPTIONS= measures V8's default heap sizing).
 const common = {
   PORT: String(APP_PORT),
   HOST: '127.0.0.1',
   APP_ENVIRONMENT: 'native',
+  NODE_OPTIONS: process.env.APP_NODE_OPTIONS ?? '--max-semi-space-size=4',
   NODE_COMPILE_CACHE: resolve(repo, 'node_modules/.cache/node-compile'),
 };
 const variants: Variant[] = [
@@ -148,6 +151,7 @@ console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${pro
 console.log(
   `load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up discarded, ${DURATION} s measured, ${ROUNDS} interleaved rounds; route ${ROUTE}`,
 );
+console.log(`app NODE_OPTIONS: ${common.NODE_OPTIONS || '(none)'}`);
 console.log(
   `OTLP receiver for "full telemetry": a discard-all OTLP/HTTP sink on 127.0.0.1:${SINK_PORT} (app/bench/otlp-sink.ts)`,
 );

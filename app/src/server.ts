@@ -44,7 +44,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     level: config.logLevel,
     base: { service: config.telemetry.serviceName, environment: environment.environment },
     ...(options.logDestination ? { destination: options.logDestination } : {}),
-    ...(telemetry?.loggerProvider ? { otlpSink: createOtlpLogSink(telemetry.loggerProvider) } : {}),
+    ...(telemetry?.loggerProvider ? { recordSink: createOtlpLogSink(telemetry.loggerProvider) } : {}),
   });
   telemetry?.setNotice((level, message, fields) => logger[level](fields, message));
   const metrics = createAppMetrics({

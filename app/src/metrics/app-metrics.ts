@@ -11,8 +11,10 @@ export type HttpLabels = 'method' | 'route' | 'status_code';
 export interface AppMetrics {
   readonly registry: Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>;
   readonly httpDuration: Histogram<HttpLabels>;
-  readonly inFlight: Gauge;
   readonly startupSeconds: Gauge;
+  /** In-flight bookkeeping: a plain counter, read only when /metrics is scraped. */
+  requestStarted(): void;
+  requestFinished(): void;
 }
 
 export interface MetricsOptions {
@@ -37,10 +39,14 @@ export function createAppMetrics(options: MetricsOptions): AppMetrics {
     enableExemplars: options.exemplars,
     registers,
   });
-  const inFlight = new Gauge({
+  let active = 0;
+  new Gauge({
     name: 'http_server_active_requests',
     help: 'HTTP requests being handled right now.',
     registers,
+    collect() {
+      this.set(active);
+    },
   });
   const startupSeconds = new Gauge({
     name: 'app_startup_duration_seconds',
@@ -58,5 +64,11 @@ export function createAppMetrics(options: MetricsOptions): AppMetrics {
   );
 
   for (const metric of options.extra ?? []) registry.registerMetric(metric);
-  return { registry, httpDuration, inFlight, startupSeconds };
+  return {
+    registry,
+    httpDuration,
+    startupSeconds,
+    requestStarted: () => void active++,
+    requestFinished: () => void active--,
+  };
 }

@@ -55,11 +55,22 @@ export function requestTelemetry(options: RequestTelemetryOptions): RequestHandl
     const started = performance.now();
     const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span: Span = tracer.startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
+    // Attributes are set once, at the end: passed to startSpan they would be validated twice.
+    const span: Span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    const active = trace.setSpan(parent, span);
+    metrics.requestStarted();
+
+    const finish = () => {
+      const seconds = (performance.now() - started) / 1000;
+      const route = routeOf(req, res);
+      const status = res.statusCode;
+      const aborted = !res.writableFinished;
+      if (span.isRecording()) {
+        if (route) {
+          span.updateName(`${method} ${route}`);
+          span.setAttribute('http.route', route);
+        }
+        span.setAttributes({
           'http.request.method': method,
           'url.path': req.path,
           'url.scheme': 'http',
@@ -67,29 +78,15 @@ export function requestTelemetry(options: RequestTelemetryOptions): RequestHandl
           'network.protocol.version': req.httpVersion,
           'client.address': req.socket.remoteAddress,
           'user_agent.original': req.headers['user-agent'],
-        },
-      },
-      parent,
-    );
-    const active = trace.setSpan(parent, span);
-    metrics.inFlight.inc();
-
-    const finish = () => {
-      const seconds = (performance.now() - started) / 1000;
-      const route = routeOf(req, res);
-      const status = res.statusCode;
-      const aborted = !res.writableFinished;
-      if (route) {
-        span.updateName(`${method} ${route}`);
-        span.setAttribute('http.route', route);
-      }
-      span.setAttribute('http.response.status_code', status);
-      if (status >= 500 || aborted) {
-        span.setAttribute('error.type', aborted ? 'aborted' : String(status));
-        span.setStatus({ code: SpanStatusCode.ERROR });
+          'http.response.status_code': status,
+        });
+        if (status >= 500 || aborted) {
+          span.setAttribute('error.type', aborted ? 'aborted' : String(status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
       }
       span.end();
-      metrics.inFlight.dec();
+      metrics.requestFinished();
 
       const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: String(status) };
       if (exemplars) {
