@@ -30,7 +30,7 @@ export function createOtlpLogSink(provider: LoggerProvider): LogRecordSink {
     for (const key in fields) {
       const value = fields[key];
       if (value instanceof Error) Object.assign(attributes, errorAttributes(value));
-      else if (value !== undefined) attributes[key] = value as AnyValue;
+      else if (value !== undefined) attributes[key] = value;
     }
     logger.emit({
       timestamp: Date.now(),
