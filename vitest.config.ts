@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['app/test/**/*.test.ts'],
+    include: ['app/test/**/*.test.ts', 'test/**/*.test.ts'],
     // Each file gets its own process: the OpenTelemetry API keeps global state.
     pool: 'forks',
     testTimeout: 30_000,

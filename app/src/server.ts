@@ -1,6 +1,7 @@
 // Assembles the service (config → environment → logger → metrics → app) and starts listening. Used by
 // main.ts for the real process and by tests, which start it in-process on port 0.
 import { createServer, type Server } from 'node:http';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.ts';
 import { SERVICE_VERSION } from './config/version.ts';
@@ -46,7 +47,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
     ...(options.logDestination ? { destination: options.logDestination } : {}),
     ...(telemetry?.loggerProvider ? { recordSink: createOtlpLogSink(telemetry.loggerProvider) } : {}),
   });
-  telemetry?.setNotice((level, message, fields) => logger[level](fields, message));
+  // Pipeline notices belong to no request: log them outside whatever span happened to be active.
+  telemetry?.setNotice((level, message, fields) =>
+    context.with(ROOT_CONTEXT, () => logger[level](fields, message)),
+  );
   const metrics = createAppMetrics({
     exemplars: config.metrics.exemplars,
     version: SERVICE_VERSION,
