@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the stack's programs from the Go module proxy at the versions in versions.env, into
+# $CLOUD_BENCHMARK_CACHE/bin (one file per program and version, so a version bump rebuilds only that).
+# `go install` where the module allows it; otherwise inside a writable copy of the module (modules with
+# replace/exclude directives), with GOWORK=off and -mod=mod. Each build prints its time and peak memory.
+# Usage: go-programs.sh [NAME...]   (default: all)
+# On a machine that can pull images none of this is needed.
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+
+export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0
+command -v go >/dev/null || [[ ! -x /usr/local/go/bin/go ]] || export PATH="/usr/local/go/bin:$PATH"
+command -v go >/dev/null || die "go is not installed"
+
+BIN="$CLOUD_BENCHMARK_CACHE/bin"
+SRC="$CLOUD_BENCHMARK_CACHE/src"
+LOGS="$CLOUD_BENCHMARK_CACHE/logs"
+mkdir -p "$BIN" "$SRC" "$LOGS"
+
+# Runs a build command, logging output; reports wall time and peak RSS (GNU time).
+timed_build() {
+  local name=$1
+  shift
+  local log="$LOGS/$name.log"
+  if ! /usr/bin/time -f '%e s, peak %M KiB' -o "$LOGS/$name.time" "$@" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "build of $name failed (log: $log)"
+  fi
+  log "$name: $(cat "$LOGS/$name.time")"
+}
+
+# go_install NAME PACKAGE VERSION
+go_install() {
+  local name=$1 pkg=$2 version=$3
+  local out="$BIN/$name-$version"
+  [[ -x $out ]] && { log "$name $version cached"; return; }
+  local gobin
+  gobin=$(mktemp -d)
+  timed_build "$name" env GOBIN="$gobin" go install -trimpath "$pkg@$version"
+  mv "$gobin/$(basename "$pkg")" "$out"
+  rm -rf "$gobin"
+  ln -sfn "$(basename "$out")" "$BIN/$name"
+}
+
+# module_copy MODULE VERSION: prints a writable copy of the module's source.
+module_copy() {
+  local module=$1 version=$2
+  local dest
+  dest="$SRC/$(echo "$module" | tr '/' '_')@$version"
+  if [[ ! -d $dest ]]; then
+    local dir
+    dir=$(go mod download -json "$module@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [[ -n $dir ]] || die "go mod download $module@$version gave no directory"
+    cp -r "$dir" "$dest.partial"
+    chmod -R u+w "$dest.partial"
+    mv "$dest.partial" "$dest"
+  fi
+  printf '%s\n' "$dest"
+}
+
+# build_in_copy NAME MODULE VERSION PACKAGE [go build flags...]
+build_in_copy() {
+  local name=$1 module=$2 version=$3 pkg=$4
+  shift 4
+  local out="$BIN/$name-$version"
+  [[ -x $out ]] && { log "$name $version cached"; return; }
+  local dir
+  dir=$(module_copy "$module" "$version")
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timed_build "$name" bash -c 'cd "$1" && shift && go build -trimpath -o "$@"' _ "$dir" "$out" "$@" "$pkg"
+  ln -sfn "$(basename "$out")" "$BIN/$name"
+}
+
+build_actionlint() { go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_MODULE_VERSION"; }
+build_node_exporter() { go_install node_exporter github.com/prometheus/node_exporter "$NODE_EXPORTER_MODULE_VERSION"; }
+build_buildx() { go_install docker-buildx github.com/docker/buildx/cmd/buildx "$BUILDX_MODULE_VERSION"; }
+build_jaeger() { go_install jaeger github.com/jaegertracing/jaeger/cmd/jaeger "$JAEGER_MODULE_VERSION"; }
+build_compose() { build_in_copy docker-compose github.com/docker/compose/v5 "$COMPOSE_MODULE_VERSION" ./cmd; }
+build_prometheus() {
+  build_in_copy prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/prometheus
+  build_in_copy promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/promtool
+}
+build_otelcol() {
+  go_install ocb go.opentelemetry.io/collector/cmd/builder "v$OTELCOL_VERSION"
+  local manifest="$REPO_ROOT/observability/otel-collector/builder-config.yaml"
+  local hash out
+  hash=$(sha256sum "$manifest" | cut -c1-12)
+  out="$BIN/otelcol-$OTELCOL_VERSION-$hash"
+  [[ -x $out ]] && { log "otelcol $OTELCOL_VERSION ($hash) cached"; ln -sfn "$(basename "$out")" "$BIN/otelcol"; return; }
+  local work="$SRC/otelcol-$hash"
+  mkdir -p "$work"
+  timed_build otelcol "$BIN/ocb" --config "$manifest" --output-path "$work" 
+  mv "$work/otelcol-cloud-benchmark" "$out"
+  ln -sfn "$(basename "$out")" "$BIN/otelcol"
+}
+
+all=(actionlint node_exporter buildx jaeger compose prometheus otelcol)
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
+for t in "${targets[@]}"; do
+  declare -F "build_$t" >/dev/null || die "unknown program $t (known: ${all[*]})"
+  step "build $t" "build_$t"
+done
