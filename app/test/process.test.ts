@@ -125,6 +125,8 @@ describe('without a collector', () => {
         : undefined;
     });
     expect(metrics).toMatch(/otel_sdk_processor_span_queue_capacity\{[^}]*\} 16/);
+    // The bounded queue overflowed, and the drops are counted rather than silent.
+    expect(metrics).toMatch(/otel_sdk_processor_span_processed_total\{[^}]*error_type="queue_full"[^}]*\} [1-9]/);
     const warnings = app.lines.filter((l) => String(l.msg).startsWith('OTLP traces export failing'));
     expect(warnings).toHaveLength(1);
     app.child.kill('SIGTERM');
