@@ -2,11 +2,13 @@
 // graceful shutdown. These are the paths `docker run` and the VM's systemd unit take.
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnApp } from './helpers/app-process.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killStrayApps, spawnApp } from './helpers/app-process.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.ts';
 import { eventually } from './helpers/service.ts';
 import { execFile } from 'node:child_process';
+
+afterEach(killStrayApps);
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -126,7 +128,9 @@ describe('without a collector', () => {
     });
     expect(metrics).toMatch(/otel_sdk_processor_span_queue_capacity\{[^}]*\} 16/);
     // The bounded queue overflowed, and the drops are counted rather than silent.
-    expect(metrics).toMatch(/otel_sdk_processor_span_processed_total\{[^}]*error_type="queue_full"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(
+      /otel_sdk_processor_span_processed_total\{[^}]*error_type="queue_full"[^}]*\} [1-9]/,
+    );
     const warnings = app.lines.filter((l) => String(l.msg).startsWith('OTLP traces export failing'));
     expect(warnings).toHaveLength(1);
     app.child.kill('SIGTERM');

@@ -15,6 +15,13 @@ export interface AppProcess {
   readonly exited: Promise<number | null>;
 }
 
+const running = new Set<ChildProcess>();
+/** Kills whatever a test left running (call from afterEach/afterAll). */
+export function killStrayApps(): void {
+  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+  running.clear();
+}
+
 export async function spawnApp(env: Record<string, string>, timeoutMs = 15_000): Promise<AppProcess> {
   const child = spawn(
     process.execPath,
@@ -25,6 +32,7 @@ export async function spawnApp(env: Record<string, string>, timeoutMs = 15_000):
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  running.add(child);
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
