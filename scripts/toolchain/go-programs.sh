@@ -29,14 +29,21 @@ timed_build() {
   log "$name: $(cat "$LOGS/$name.time")"
 }
 
-# go_install NAME PACKAGE VERSION
+# prometheus/common/version stamps: without them `--version` prints an empty version.
+prom_version_flags() {
+  local v=github.com/prometheus/common/version
+  printf -- '-X %s.Version=%s -X %s.Revision=%s -X %s.Branch=module -X %s.BuildUser=cloud-benchmark' \
+    "$v" "${1#v}" "$v" "$1" "$v" "$v"
+}
+
+# go_install NAME PACKAGE VERSION [LDFLAGS]
 go_install() {
-  local name=$1 pkg=$2 version=$3
+  local name=$1 pkg=$2 version=$3 ldflags=${4:-}
   local out="$BIN/$name-$version"
   [[ -x $out ]] && { log "$name $version cached"; return; }
   local gobin
   gobin=$(mktemp -d)
-  timed_build "$name" env GOBIN="$gobin" go install -trimpath "$pkg@$version"
+  timed_build "$name" env GOBIN="$gobin" go install -trimpath -ldflags "$ldflags" "$pkg@$version"
   mv "$gobin/$(basename "$pkg")" "$out"
   rm -rf "$gobin"
   ln -sfn "$(basename "$out")" "$BIN/$name"
@@ -58,7 +65,7 @@ module_copy() {
   printf '%s\n' "$dest"
 }
 
-# build_in_copy NAME MODULE VERSION PACKAGE [go build flags...]
+# build_in_copy NAME MODULE VERSION PACKAGE [go build flags...]   (e.g. -ldflags "...")
 build_in_copy() {
   local name=$1 module=$2 version=$3 pkg=$4
   shift 4
@@ -72,25 +79,47 @@ build_in_copy() {
 }
 
 build_actionlint() { go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_MODULE_VERSION"; }
-build_node_exporter() { go_install node_exporter github.com/prometheus/node_exporter "$NODE_EXPORTER_MODULE_VERSION"; }
-build_buildx() { go_install docker-buildx github.com/docker/buildx/cmd/buildx "$BUILDX_MODULE_VERSION"; }
-build_jaeger() { go_install jaeger github.com/jaegertracing/jaeger/cmd/jaeger "$JAEGER_MODULE_VERSION"; }
-build_compose() { build_in_copy docker-compose github.com/docker/compose/v5 "$COMPOSE_MODULE_VERSION" ./cmd; }
+build_node_exporter() {
+  go_install node_exporter github.com/prometheus/node_exporter "$NODE_EXPORTER_MODULE_VERSION" \
+    "$(prom_version_flags "$NODE_EXPORTER_MODULE_VERSION")"
+}
+build_buildx() {
+  go_install docker-buildx github.com/docker/buildx/cmd/buildx "$BUILDX_MODULE_VERSION" \
+    "-X github.com/docker/buildx/version.Version=$BUILDX_MODULE_VERSION"
+}
+build_jaeger() {
+  # Its go.mod has a replace directive, so `go install` refuses it.
+  build_in_copy jaeger github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION" ./cmd/jaeger \
+    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v${JAEGER_IMAGE##*:}"
+}
+build_compose() {
+  build_in_copy docker-compose github.com/docker/compose/v5 "$COMPOSE_MODULE_VERSION" ./cmd \
+    -ldflags "-X github.com/docker/compose/v5/internal.Version=$COMPOSE_MODULE_VERSION"
+}
 build_prometheus() {
-  build_in_copy prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/prometheus
-  build_in_copy promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/promtool
+  # The Go module v0.<major><minor>.<patch> is release <major>.<minor>.<patch> (from the image tag).
+  local flags
+  flags=$(prom_version_flags "${PROMETHEUS_IMAGE##*:}")
+  build_in_copy prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/prometheus -ldflags "$flags"
+  build_in_copy promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/promtool -ldflags "$flags"
 }
 build_otelcol() {
   go_install ocb go.opentelemetry.io/collector/cmd/builder "v$OTELCOL_VERSION"
   local manifest="$REPO_ROOT/observability/otel-collector/builder-config.yaml"
-  local hash out
+  local hash out work
   hash=$(sha256sum "$manifest" | cut -c1-12)
   out="$BIN/otelcol-$OTELCOL_VERSION-$hash"
-  [[ -x $out ]] && { log "otelcol $OTELCOL_VERSION ($hash) cached"; ln -sfn "$(basename "$out")" "$BIN/otelcol"; return; }
-  local work="$SRC/otelcol-$hash"
-  mkdir -p "$work"
-  timed_build otelcol "$BIN/ocb" --config "$manifest" --output-path "$work" 
-  mv "$work/otelcol-cloud-benchmark" "$out"
+  if [[ ! -x $out ]]; then
+    work="$SRC/otelcol-$hash"
+    mkdir -p "$work"
+    # OCB takes its output directory from the manifest only: build from a copy that names one here.
+    sed "s|^dist:|dist:\n  output_path: $work/out|" "$manifest" >"$work/manifest.yaml"
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    timed_build otelcol bash -c 'cd "$1" && "$2" --config manifest.yaml' _ "$work" "$BIN/ocb"
+    mv "$work/out/otelcol-cloud-benchmark" "$out"
+  else
+    log "otelcol $OTELCOL_VERSION ($hash) cached"
+  fi
   ln -sfn "$(basename "$out")" "$BIN/otelcol"
 }
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds local stand-ins for the official backend images from the binaries that
+# scripts/toolchain/go-programs.sh built: each on the local Debian base, with the official image's
+# paths, ports and user (scripts/images/<name>/Dockerfile). Tagged $LOCAL_IMAGE_PREFIX/<name>:<tag of the
+# official image>, never with the official names. Prints the variables that point tests at them.
+# Usage: backend-images.sh [NAME...]   (default: all)
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+
+BIN="$CLOUD_BENCHMARK_CACHE/bin"
+base="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
+
+# local_tag OFFICIAL_IMAGE NAME: the local stand-in's name for an official image.
+local_tag() { printf '%s/%s:%s\n' "$LOCAL_IMAGE_PREFIX" "$2" "${1##*:}"; }
+
+# build NAME OFFICIAL_IMAGE FILE...: FILE is a binary name in $BIN or a path in the repository.
+build() {
+  local name=$1 official=$2
+  shift 2
+  local tag context
+  tag=$(local_tag "$official" "$name")
+  context=$(mktemp -d)
+  cp "$REPO_ROOT/scripts/images/$name/"* "$context/"
+  local f
+  for f in "$@"; do
+    if [[ -e $BIN/$f ]]; then cp -L "$BIN/$f" "$context/$f"; else cp "$REPO_ROOT/$f" "$context/"; fi
+  done
+  build_image "$tag" "$context" --build-arg "BASE_IMAGE=$base" \
+    --label "cloud-benchmark.base=$(docker image inspect --format '{{.Id}}' "$base")"
+  rm -rf "$context"
+}
+
+image_prometheus() { build prometheus "$PROMETHEUS_IMAGE" prometheus promtool; }
+image_node_exporter() { build node-exporter "$NODE_EXPORTER_IMAGE" node_exporter; }
+image_jaeger() { build jaeger "$JAEGER_IMAGE" jaeger; }
+image_otelcol() { build otelcol "$OTELCOL_IMAGE" otelcol observability/otel-collector/config.yaml; }
+
+bash "$REPO_ROOT/scripts/images/debian-base.sh"
+all=(prometheus node_exporter jaeger otelcol)
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
+for t in "${targets[@]}"; do
+  declare -F "image_$t" >/dev/null || die "unknown image $t (known: ${all[*]})"
+  step "image $t" "image_$t"
+done
