@@ -11,6 +11,10 @@ source "$(dirname "$0")/../lib/common.sh"
 export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0
 command -v go >/dev/null || [[ ! -x /usr/local/go/bin/go ]] || export PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || die "go is not installed"
+# GNU time reports each build's peak memory.
+if [[ ! -x /usr/bin/time ]]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
 
 BIN="$CLOUD_BENCHMARK_CACHE/bin"
 SRC="$CLOUD_BENCHMARK_CACHE/src"
