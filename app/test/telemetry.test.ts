@@ -106,7 +106,7 @@ describe('one request to the JSON endpoint', () => {
     expect(span.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
   });
 
-  it('names an unmatched route's span by its method only, without http.route', async () => {
+  it("names an unmatched route's span by its method only, without http.route", async () => {
     spans.reset();
     await get('/does/not/exist');
     await flushed();
