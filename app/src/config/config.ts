@@ -7,7 +7,6 @@ z.config(z.locales.en()); // zod/mini ships without messages; English ones name 
 
 const ENVIRONMENTS = ['native', 'container', 'vm'] as const;
 export type DeploymentEnvironment = (typeof ENVIRONMENTS)[number];
-export const DEPLOYMENT_ENVIRONMENTS: readonly DeploymentEnvironment[] = ENVIRONMENTS;
 
 const int = (min: number, max: number, fallback: number) =>
   z._default(

@@ -12,7 +12,3 @@ export function setTelemetry(handle: TelemetryHandle): void {
 export function getTelemetry(): TelemetryHandle | undefined {
   return (globalThis as Slot)[SLOT];
 }
-
-export function clearTelemetry(): void {
-  delete (globalThis as Slot)[SLOT];
-}
