@@ -9,5 +9,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The JSON report feeds the closing "N passed, N failed" line of .ci/run.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    // Coverage wherever CI is set (GitHub Actions and .ci/run alike), so both run the same `npm test`.
+    coverage: {
+      enabled: Boolean(process.env.CI),
+      provider: 'v8',
+      include: ['app/src/**'],
+      reporter: ['text-summary', 'lcov'],
+      reportsDirectory: 'test-results/coverage',
+    },
   },
 });
