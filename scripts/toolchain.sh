@@ -33,13 +33,12 @@ app_image=${APP_IMAGE:-cloud-benchmark/app:dev}
 step "app image" env APP_IMAGE="$app_image" bash "$REPO_ROOT/scripts/images/app-image.sh"
 step "backend images" bash "$REPO_ROOT/scripts/images/backend-images.sh"
 
-local_tag() { printf '%s/%s:%s' "$LOCAL_IMAGE_PREFIX" "$2" "${1##*:}"; }
 cat >"$REPO_ROOT/.toolchain.env" <<ENV
 # Written by scripts/toolchain.sh: the tests' binary and image variables, pointed at this machine's
 # local builds. Delete it to run against the official images.
 CB_BIN_DIR=$BIN
 CB_APP_IMAGE=$app_image
-CB_NODE_IMAGE=$LOCAL_IMAGE_PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE-slim
+CB_NODE_IMAGE=$LOCAL_NODE_IMAGE
 CB_PROMETHEUS_IMAGE=$(local_tag "$PROMETHEUS_IMAGE" prometheus)
 CB_NODE_EXPORTER_IMAGE=$(local_tag "$NODE_EXPORTER_IMAGE" node-exporter)
 CB_JAEGER_IMAGE=$(local_tag "$JAEGER_IMAGE" jaeger)

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 
 app_image=${APP_IMAGE:-cloud-benchmark/app:dev}
-base=${NODE_BASE_IMAGE:-$LOCAL_IMAGE_PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE-slim}
+base=${NODE_BASE_IMAGE:-$LOCAL_NODE_IMAGE}
 
 if [[ $base == "$LOCAL_IMAGE_PREFIX/"* ]] && ! docker image inspect "$base" >/dev/null 2>&1; then
   bash "$REPO_ROOT/scripts/images/node-base.sh"

@@ -2,16 +2,13 @@
 # Builds local stand-ins for the official backend images from the binaries that
 # scripts/toolchain/go-programs.sh built: each on the local Debian base, with the official image's
 # paths, ports and user (scripts/images/<name>/Dockerfile). Tagged $LOCAL_IMAGE_PREFIX/<name>:<tag of the
-# official image>, never with the official names. Prints the variables that point tests at them.
+# official image>, never with the official names (local_tag in scripts/lib/common.sh).
 # Usage: backend-images.sh [NAME...]   (default: all)
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 
 BIN="$CLOUD_BENCHMARK_CACHE/bin"
-base="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
-
-# local_tag OFFICIAL_IMAGE NAME: the local stand-in's name for an official image.
-local_tag() { printf '%s/%s:%s\n' "$LOCAL_IMAGE_PREFIX" "$2" "${1##*:}"; }
+base=$LOCAL_DEBIAN_IMAGE
 
 # build NAME OFFICIAL_IMAGE FILE...: FILE is a binary name in $BIN or a path in the repository.
 build() {

