@@ -56,8 +56,13 @@ export function dockerUnavailable(image: string): string | undefined {
     : !imagePresent(image)
       ? `image ${image} is not built (run scripts/toolchain.sh, or set CB_APP_IMAGE)`
       : undefined;
+  return skipLoudly('Docker tests', reason);
+}
+
+/** Returns the reason to skip, printed loudly; where CI requires everything (CB_REQUIRE_DOCKER=1), throws. */
+export function skipLoudly(what: string, reason: string | undefined): string | undefined {
   if (reason && process.env.CB_REQUIRE_DOCKER === '1')
-    throw new Error(`Docker tests required here, but ${reason}`);
-  if (reason) console.warn(`\n!!! SKIPPING Docker tests: ${reason} !!!\n`);
+    throw new Error(`${what} required here, but ${reason}`);
+  if (reason) console.warn(`\n!!! SKIPPING ${what}: ${reason} !!!\n`);
   return reason;
 }

@@ -7,18 +7,14 @@ import { join, resolve } from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerUnavailable, versions } from '../helpers/images.ts';
+import { dockerUnavailable, skipLoudly, versions } from '../helpers/images.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const binDir = process.env.CB_BIN_DIR;
-const skipBinaries = (() => {
-  const reason =
-    !binDir || !existsSync(binDir) ? 'no toolchain builds (run scripts/toolchain.sh)' : undefined;
-  if (reason && process.env.CB_REQUIRE_DOCKER === '1')
-    throw new Error(`toolchain required here, but ${reason}`);
-  if (reason) console.warn(`\n!!! SKIPPING toolchain smoke tests: ${reason} !!!\n`);
-  return reason;
-})();
+const skipBinaries = skipLoudly(
+  'toolchain smoke tests',
+  !binDir || !existsSync(binDir) ? 'no toolchain builds (run scripts/toolchain.sh)' : undefined,
+);
 
 const bin = (name: string) => join(binDir ?? '', name);
 const run = (file: string, args: string[]) =>
