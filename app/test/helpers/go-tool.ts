@@ -2,18 +2,21 @@
 // repository and returns the binary's path. Go's own build cache makes repeat builds take ~1 s.
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../../..');
 
+/** The same default as scripts/lib/common.sh, so test tools share the toolchain's cache. */
+function defaultCache(): string {
+  if (process.getuid?.() === 0) return '/var/cache/cloud-benchmark';
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cloud-benchmark');
+}
+
 export async function buildGoTool(name: string): Promise<string> {
-  const outDir = join(
-    process.env.CLOUD_BENCHMARK_CACHE ?? join(tmpdir(), 'cloud-benchmark-cache'),
-    'test-tools',
-  );
+  const outDir = join(process.env.CLOUD_BENCHMARK_CACHE ?? defaultCache(), 'test-tools');
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, name);
   await run('go', ['build', '-o', out, '.'], {
