@@ -10,6 +10,24 @@ source "$(dirname "$0")/../lib/common.sh"
 BIN="$CLOUD_BENCHMARK_CACHE/bin"
 base=$LOCAL_DEBIAN_IMAGE
 
+# The official images have busybox's wget, which the compose health checks call; the local ones get the
+# same from Debian's statically linked busybox (one binary, suite-independent), extracted into the cache.
+busybox_static() {
+  local dir="$CLOUD_BENCHMARK_CACHE/busybox-static"
+  if [[ ! -x $dir/bin/busybox ]]; then
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download busybox-static >/dev/null 2>&1) ||
+      { apt-get update -qq && (cd "$tmp" && apt-get download busybox-static >/dev/null); }
+    dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
+    mkdir -p "$dir/bin"
+    cp "$tmp/x/bin/busybox" "$dir/bin/busybox"
+    rm -rf "$tmp"
+    log "busybox-static: $("$dir/bin/busybox" | head -n 1)" >&2
+  fi
+  printf '%s\n' "$dir/bin/busybox"
+}
+
 # build NAME OFFICIAL_IMAGE FILE...: FILE is a binary name in $BIN or a path in the repository.
 build() {
   local name=$1 official=$2
@@ -18,6 +36,7 @@ build() {
   tag=$(local_tag "$official" "$name")
   context=$(mktemp -d)
   cp "$REPO_ROOT/scripts/images/$name/"* "$context/"
+  [[ $name == otelcol ]] || cp "$(busybox_static)" "$context/busybox" # the contrib image is FROM scratch
   local f
   for f in "$@"; do
     if [[ -e $BIN/$f ]]; then cp -L "$BIN/$f" "$context/$f"; else cp "$REPO_ROOT/$f" "$context/"; fi

@@ -8,6 +8,9 @@ import { resolve } from 'node:path';
 
 // The ryuk reaper image cannot be pulled without a registry; every test removes what it starts.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+// Inside a container (as the build machines are) testcontainers would reach published ports through the
+// bridge gateway, but the project publishes on 127.0.0.1 only: the engine is local, so use loopback.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
 const repo = resolve(import.meta.dirname, '../..');
 

@@ -1,0 +1,203 @@
+// The compose stack (compose/compose.yaml) as the end-to-end tests run it: the images the toolchain
+// built locally, test-only host ports (so a user's own stack on the default ports is not disturbed),
+// its own project name, and the services that can run on this machine.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { APP_IMAGE, skipLoudly } from './images.ts';
+
+export const COMPOSE_DIR = resolve(import.meta.dirname, '../../compose');
+export const PROJECT = 'cb-e2e';
+
+/** Host ports of the test stack, on 127.0.0.1. */
+export const PORTS = {
+  app: 18080,
+  prometheus: 19090,
+  jaeger: 26686,
+  otlpGrpc: 24317,
+  otlpHttp: 24318,
+  collectorHealth: 23133,
+} as const;
+
+export const URLS = {
+  app: `http://127.0.0.1:${PORTS.app}`,
+  prometheus: `http://127.0.0.1:${PORTS.prometheus}`,
+  jaeger: `http://127.0.0.1:${PORTS.jaeger}`,
+  collectorHealth: `http://127.0.0.1:${PORTS.collectorHealth}`,
+} as const;
+
+/**
+ * Services of compose.yaml that cannot run on the project's build machines, and why (issue #3):
+ * their images cannot be pulled (no registry) and cannot be built here.
+ */
+export const NOT_RUNNABLE_HERE: Readonly<Record<string, string>> = {
+  loki: 'Loki is AGPL-licensed; the build machines may not use it, so no local image exists',
+  grafana: 'Grafana is AGPL-licensed; the build machines may not use it, so no local image exists',
+  cadvisor: "cAdvisor's program module is not served by the Go module proxy, so no local image exists",
+};
+
+/** The services the end-to-end tests start. */
+export const RUNNABLE_SERVICES = ['app', 'otel-collector', 'prometheus', 'jaeger', 'node-exporter'];
+
+/** Compose variables: local images (from .toolchain.env) and test ports. */
+export function stackEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {
+    APP_IMAGE,
+    APP_PORT: String(PORTS.app),
+    PROMETHEUS_PORT: String(PORTS.prometheus),
+    JAEGER_UI_PORT: String(PORTS.jaeger),
+    OTLP_GRPC_PORT: String(PORTS.otlpGrpc),
+    OTLP_HTTP_PORT: String(PORTS.otlpHttp),
+    OTELCOL_HEALTH_PORT: String(PORTS.collectorHealth),
+  };
+  const local: Record<string, string | undefined> = {
+    NODE_IMAGE: process.env.CB_NODE_IMAGE,
+    PROMETHEUS_IMAGE: process.env.CB_PROMETHEUS_IMAGE,
+    NODE_EXPORTER_IMAGE: process.env.CB_NODE_EXPORTER_IMAGE,
+    JAEGER_IMAGE: process.env.CB_JAEGER_IMAGE,
+    OTELCOL_IMAGE: process.env.CB_OTELCOL_IMAGE,
+  };
+  for (const [key, value] of Object.entries(local)) if (value) env[key] = value;
+  return env;
+}
+
+/** Why the stack cannot start here, or undefined (loud skip; a failure where CI requires Docker). */
+export function stackUnavailable(): string | undefined {
+  let reason: string | undefined;
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore', timeout: 10_000 });
+  } catch {
+    reason = 'docker compose is not available (run scripts/toolchain.sh)';
+  }
+  return skipLoudly('end-to-end stack tests', reason);
+}
+
+/** Prints, loudly, which services of the stack the tests leave out and why. */
+export function announceLeftOut(): void {
+  const lines = Object.entries(NOT_RUNNABLE_HERE).map(([s, why]) => `    ${s}: ${why}`);
+  console.warn(`\n!!! NOT STARTED in the end-to-end stack (blocked, issue #3):\n${lines.join('\n')}\n!!!\n`);
+}
+
+export async function startStack(): Promise<StartedDockerComposeEnvironment> {
+  // A stack left over by an interrupted run would hold the ports and the data.
+  downStack();
+  return (
+    new DockerComposeEnvironment(COMPOSE_DIR, 'compose.yaml')
+      .withProjectName(PROJECT)
+      // `--wait`: compose's own readiness (every health check passing), as users run it. Then
+      // testcontainers checks each container: its health check, or for the Collector, whose image has no
+      // program to run one, its health endpoint from outside.
+      .withClientOptions({ composeOptions: ['--ansi', 'never'], commandOptions: ['--wait'] })
+      .withEnvironment(stackEnvironment())
+      .withWaitStrategy('otel-collector-1', Wait.forHttp('/', 13133))
+      .withDefaultWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(180_000)
+      .up(RUNNABLE_SERVICES)
+  );
+}
+
+/** Removes the test stack with its volumes and network; idempotent. */
+export function downStack(): void {
+  execFileSync(
+    'docker',
+    ['compose', '-p', PROJECT, 'down', '--volumes', '--remove-orphans', '--timeout', '10'],
+    {
+      cwd: COMPOSE_DIR,
+      env: { ...process.env, ...stackEnvironment() },
+      stdio: 'ignore',
+      timeout: 120_000,
+    },
+  );
+}
+
+/** What the project left behind: containers, networks and volumes labelled with its name. */
+export function leftovers(): string[] {
+  const filter = `label=com.docker.compose.project=${PROJECT}`;
+  const list = (args: string[], field = '{{.Name}}') =>
+    execFileSync('docker', [...args, '--filter', filter, '--format', field], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+  return [
+    ...list(['ps', '-a'], '{{.Names}}').map((n) => `container ${n}`),
+    ...list(['network', 'ls']).map((n) => `network ${n}`),
+    ...list(['volume', 'ls']).map((n) => `volume ${n}`),
+  ];
+}
+
+/** Polls fn until it returns a value that satisfies ok, or throws with the last value seen. */
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: Error | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch (error) {
+      lastError = error instanceof Error ? error : new Error(JSON.stringify(error));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(
+    `${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(last)}${lastError ? `, last error ${lastError.message}` : ''}`,
+  );
+}
+
+interface PromVectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant PromQL query against the test stack's Prometheus. */
+export async function promQuery(query: string): Promise<PromVectorSample[]> {
+  const res = await fetch(`${URLS.prometheus}/api/v1/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ query }),
+  });
+  const body = (await res.json()) as { status: string; error?: string; data: { result: PromVectorSample[] } };
+  if (body.status !== 'success') throw new Error(`PromQL ${query}: ${body.error ?? res.status}`);
+  return body.data.result;
+}
+
+/** The single value of a query that must return one sample, or undefined when it returns none. */
+export async function promScalar(query: string): Promise<number | undefined> {
+  const result = await promQuery(query);
+  if (result.length > 1) throw new Error(`PromQL ${query}: ${result.length} samples, expected one`);
+  return result.length ? Number(result[0]!.value[1]) : undefined;
+}
+
+export interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: { refType: string; spanID: string }[];
+}
+
+/** Traces of a service's operation in Jaeger (query API v1) from the last hour, at most `limit`. */
+export async function jaegerTraces(
+  service: string,
+  operation: string,
+  limit: number,
+): Promise<{ traceID: string; spans: JaegerSpan[] }[]> {
+  const url = new URL('/api/traces', URLS.jaeger);
+  url.search = new URLSearchParams({ service, operation, limit: String(limit), lookback: '1h' }).toString();
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Jaeger ${url.href}: ${res.status}`);
+  return ((await res.json()) as { data: { traceID: string; spans: JaegerSpan[] }[] }).data;
+}
+
+/** One trace by id, or undefined when Jaeger does not have it. */
+export async function jaegerTrace(
+  traceId: string,
+): Promise<{ traceID: string; spans: JaegerSpan[] } | undefined> {
+  const res = await fetch(new URL(`/api/traces/${traceId}`, URLS.jaeger));
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`Jaeger trace ${traceId}: ${res.status}`);
+  return ((await res.json()) as { data: { traceID: string; spans: JaegerSpan[] }[] }).data[0];
+}
