@@ -5,6 +5,7 @@
 #     docker compose and buildx installed as Docker CLI plugins
 #   - local images: a debootstrapped Debian base, a Node 24 base equivalent to the official slim image,
 #     the app image, and stand-ins for the backend images (scripts/images/)
+#   - qemu and Vagrant, and the Debian VM image that stands in for a Vagrant box (scripts/vm/)
 # and writes .toolchain.env, which points the tests' binary and image variables at those builds.
 # Idempotent and cached outside the repository (CLOUD_BENCHMARK_CACHE, see scripts/lib/common.sh).
 # On a machine with registry access none of this is needed: `docker compose` pulls the official images.
@@ -32,6 +33,8 @@ step "local Node base image" bash "$REPO_ROOT/scripts/images/node-base.sh"
 app_image=${APP_IMAGE:-cloud-benchmark/app:dev}
 step "app image" env APP_IMAGE="$app_image" bash "$REPO_ROOT/scripts/images/app-image.sh"
 step "backend images" bash "$REPO_ROOT/scripts/images/backend-images.sh"
+step "VM tools (qemu, Vagrant)" bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh"
+step "VM image" bash "$REPO_ROOT/scripts/vm/image.sh"
 
 cat >"$REPO_ROOT/.toolchain.env" <<ENV
 # Written by scripts/toolchain.sh: the tests' binary and image variables, pointed at this machine's

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { parseCfsQuota, parseCpuMax, parseMemoryLimit } from '../src/runtime/cgroup-limits.ts';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ownCgroupPath,
+  parseCfsQuota,
+  parseCpuMax,
+  parseMemoryLimit,
+  readCgroupLimits,
+} from '../src/runtime/cgroup-limits.ts';
 import { decideEnvironment, type EnvironmentProbes } from '../src/runtime/detect-environment.ts';
 
 const bare: EnvironmentProbes = {
@@ -55,5 +64,58 @@ describe('cgroup limit parsing', () => {
   it('reads cgroup v1 CFS quota', () => {
     expect(parseCfsQuota('-1', '100000')).toBeNull();
     expect(parseCfsQuota('50000', '100000')).toBe(0.5);
+  });
+});
+
+describe('cgroup limits of this process', () => {
+  /** A fake /sys/fs/cgroup: { 'dir/file': content }. */
+  function fakeRoot(files: Record<string, string>): string {
+    const root = mkdtempSync(join(tmpdir(), 'cgroup-'));
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+    return root;
+  }
+
+  it('finds its own cgroup from /proc/self/cgroup', () => {
+    expect(ownCgroupPath('0::/system.slice/cloud-benchmark.service\n')).toBe(
+      '/system.slice/cloud-benchmark.service',
+    );
+    expect(ownCgroupPath('0::/\n')).toBe('/');
+    expect(ownCgroupPath('4:memory:/x\n')).toBe('/');
+    expect(ownCgroupPath(undefined)).toBe('/');
+  });
+
+  it('reads a systemd service’s own limits (the VM), not just the unlimited root', () => {
+    const root = fakeRoot({
+      'cpu.max': 'max 100000\n',
+      'memory.max': 'max\n',
+      'system.slice/cloud-benchmark.service/cpu.max': '100000 100000\n',
+      'system.slice/cloud-benchmark.service/memory.max': '536870912\n',
+    });
+    expect(readCgroupLimits(root, '/system.slice/cloud-benchmark.service')).toEqual({
+      version: 'v2',
+      cpus: 1,
+      memoryBytes: 536_870_912,
+    });
+  });
+
+  it('takes the tightest limit on the way up, and skips directories it cannot see', () => {
+    const root = fakeRoot({
+      'a/memory.max': '268435456\n',
+      'a/b/memory.max': '536870912\n',
+      'a/b/cpu.max': '200000 100000\n',
+    });
+    expect(readCgroupLimits(root, '/a/b/not-visible')).toEqual({
+      version: 'v2',
+      cpus: 2,
+      memoryBytes: 268_435_456,
+    });
+  });
+
+  it('reads the root in a container (cgroup namespace: own path "/")', () => {
+    const root = fakeRoot({ 'cpu.max': '100000 100000', 'memory.max': '536870912' });
+    expect(readCgroupLimits(root, '/')).toEqual({ version: 'v2', cpus: 1, memoryBytes: 536_870_912 });
   });
 });

@@ -3,27 +3,37 @@
 // real backend that stores it: Prometheus (exact request count, exemplars, rules, targets), Jaeger
 // (exactly N server traces; the trace behind a log line and behind an exemplar), the Collector (every
 // span and log record the app exported was accepted), and the app's own log stream.
+// Then the VM: booted under qemu while the stack starts, provisioned with vagrant/provision.sh as
+// Vagrant would, and found by the same backends with environment="vm".
 // Loki, Grafana and cAdvisor cannot run on the build machines (issue #3): the test says so loudly.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { versions } from '../helpers/images.ts';
 import {
+  addHostTargets,
   announceLeftOut,
   downStack,
   eventually,
   jaegerTrace,
   jaegerTraces,
   leftovers,
+  PORTS,
   PROJECT,
   promQuery,
   promScalar,
   RUNNABLE_SERVICES,
   stackUnavailable,
   startStack,
+  TARGETS_DIR,
   URLS,
 } from '../helpers/stack.ts';
+import { Vm, VM_PORTS, VM_URL, vmImage, vmUnavailable } from '../helpers/vm.ts';
 
 const skip = stackUnavailable();
+const noVm = skip ?? vmUnavailable();
 const N = 40;
 const SERVICE = 'cloud-benchmark';
 const ROUTE = '/api/json';
@@ -48,26 +58,34 @@ function appLogLines(): AccessLine[] {
     .map((l) => JSON.parse(l) as AccessLine);
 }
 
-describe.skipIf(skip)('the compose stack, end to end', { timeout: 90_000 }, () => {
-  let stack: StartedDockerComposeEnvironment | undefined;
-  let startSeconds = 0;
+let stack: StartedDockerComposeEnvironment | undefined;
+let vm: Vm | undefined;
 
+beforeAll(async () => {
+  if (skip) return;
+  announceLeftOut();
+  // The VM boots (tens of seconds under emulation) while the stack starts and the container is tested.
+  if (!noVm) vm = new Vm(vmImage(), join(TARGETS_DIR, 'vm-console.log'));
+  const t0 = performance.now();
+  stack = await startStack();
+  console.log(
+    `stack (${RUNNABLE_SERVICES.join(', ')}) up and healthy in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  vm?.stop();
+  if (stack) await stack.down({ removeVolumes: true, timeout: 10_000 });
+  else if (!skip) downStack();
+}, 120_000);
+
+describe.skipIf(skip)('the compose stack, end to end', { timeout: 90_000 }, () => {
   beforeAll(async () => {
-    announceLeftOut();
-    const t0 = performance.now();
-    stack = await startStack();
-    startSeconds = (performance.now() - t0) / 1000;
-    console.log(`stack (${RUNNABLE_SERVICES.join(', ')}) up and healthy in ${startSeconds.toFixed(1)} s`);
     for (let i = 0; i < N; i++) {
       const res = await fetch(`${URLS.app}/api/json?items=2`);
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }
-  }, 300_000);
-
-  afterAll(async () => {
-    if (stack) await stack.down({ removeVolumes: true, timeout: 10_000 });
-    else downStack();
   }, 120_000);
 
   it('reports the app in the container environment with the fair-comparison limits', async () => {
@@ -202,8 +220,124 @@ describe.skipIf(skip)('the compose stack, end to end', { timeout: 90_000 }, () =
   });
 });
 
+describe.skipIf(noVm)(
+  'the VM, provisioned as Vagrant would, in the same stack (TCG emulation)',
+  { timeout: 120_000 },
+  () => {
+    const env = {
+      NODE_VERSION: versions.NODE_VERSION!,
+      NODE_EXPORTER_VERSION: versions.NODE_EXPORTER_MODULE_VERSION!.replace(/^v/, ''),
+      BENCH_CPUS: versions.BENCH_CPUS!,
+      BENCH_MEMORY_MIB: versions.BENCH_MEMORY_MIB!,
+      // The guest reaches the host's loopback at 10.0.2.2, where the test stack publishes OTLP.
+      OTLP_ENDPOINT: `http://10.0.2.2:${PORTS.otlpHttp}`,
+    };
+    let firstProvision = '';
+
+    beforeAll(async () => {
+      const sshAfter = await vm!.waitForSsh();
+      console.log(`VM (emulated, TCG): qemu start → ssh as vagrant in ${sshAfter.toFixed(1)} s`);
+      const t0 = performance.now();
+      firstProvision = vm!.provision(env);
+      console.log(
+        `provision.sh (emulated, TCG) in ${((performance.now() - t0) / 1000).toFixed(1)} s:\n${firstProvision}`,
+      );
+      addHostTargets('vm', `127.0.0.1:${VM_PORTS.app}`, `127.0.0.1:${VM_PORTS.nodeExporter}`);
+    }, 600_000);
+
+    it('answers /health through the 127.0.0.1 forward and says it is the vm, with the container’s limits', async () => {
+      expect((await fetch(`${VM_URL}/health`)).status).toBe(200);
+      const status = (await (await fetch(`${VM_URL}/status`)).json()) as Record<string, unknown>;
+      expect(status.environment).toBe('vm');
+      expect(status.limits).toMatchObject({
+        cgroup: 'v2',
+        cpus: Number(versions.BENCH_CPUS),
+        memory_bytes: Number(versions.BENCH_MEMORY_MIB) * 1024 * 1024,
+      });
+    });
+
+    it('is in Prometheus with environment="vm": the app and the VM’s node_exporter', async () => {
+      const up = await eventually(
+        'vm targets up',
+        () => promQuery('up{environment="vm"}'),
+        (r) => ['app', 'node-exporter'].every((j) => r.some((s) => s.metric.job === j && s.value[1] === '1')),
+        90_000,
+      );
+      expect(up.length).toBe(2);
+      const node = await promQuery('node_uname_info{environment="vm"}');
+      expect(node[0]?.metric.nodename).toBe('cloud-benchmark-vm');
+      const info = await eventually(
+        'vm app_info',
+        () => promQuery('app_info{environment="vm"}'),
+        (r) => r.length === 1,
+      );
+      expect(info[0]!.metric.node_version).toBe(versions.NODE_VERSION);
+    });
+
+    it('sends a request’s trace to Jaeger and logs it with the same trace id', async () => {
+      const traceId = randomBytes(16).toString('hex');
+      const res = await fetch(`${VM_URL}/api/json?items=1`, {
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
+      expect(res.status).toBe(200);
+      const trace = await eventually(
+        'vm trace in Jaeger',
+        () => jaegerTrace(traceId),
+        (t) => t !== undefined,
+        90_000,
+      );
+      expect(trace!.spans.some((s) => s.operationName === 'GET /api/json')).toBe(true);
+      const line = vm!.ssh(
+        `sudo journalctl -u cloud-benchmark --no-pager -o cat | grep -F '"trace_id":"${traceId}"'`,
+      );
+      expect(JSON.parse(line.trim().split('\n')[0]!)).toMatchObject({
+        environment: 'vm',
+        msg: 'request completed',
+      });
+    });
+
+    it('re-provisions without changing or restarting anything (idempotent)', () => {
+      const pid = vm!.ssh('systemctl show -p MainPID --value cloud-benchmark').trim();
+      const again = vm!.provision(env);
+      expect(again).toContain('cloud-benchmark.service unchanged and running');
+      expect(again).toContain('node-exporter.service unchanged and running');
+      expect(again).not.toMatch(/installed|created/);
+      expect(vm!.ssh('systemctl show -p MainPID --value cloud-benchmark').trim()).toBe(pid);
+    });
+
+    it('runs the app in a hardened unit (systemd-analyze security)', () => {
+      const out = vm!.ssh(
+        'systemd-analyze security --no-pager cloud-benchmark.service | grep "Overall exposure level"',
+      );
+      console.log(`systemd-analyze security cloud-benchmark.service: ${out.trim()}`);
+      const exposure = Number(/exposure level .*?: ([\d.]+)/i.exec(out)?.[1]);
+      expect(exposure).toBeLessThanOrEqual(2.5);
+    });
+
+    it('comes back healthy after a reboot; boot → first healthy response is recorded (emulated)', async () => {
+      try {
+        vm!.ssh('sudo systemctl reboot', 20_000);
+      } catch {
+        // the connection drops as the guest goes down
+      }
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      await eventually(
+        'VM /health after reboot',
+        async () => (await fetch(`${VM_URL}/health`, { signal: AbortSignal.timeout(5000) })).status,
+        (s) => s === 200,
+        110_000,
+      );
+      console.log(
+        `VM boot → first healthy /health (emulated, TCG): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    });
+  },
+);
+
 describe.skipIf(skip)('the compose stack, after tear-down', () => {
   it('leaves no containers, networks or volumes behind', () => {
+    vm?.stop();
     downStack();
     expect(leftovers()).toEqual([]);
   });

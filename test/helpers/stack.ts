@@ -2,7 +2,9 @@
 // built locally, test-only host ports (so a user's own stack on the default ports is not disturbed),
 // its own project name, and the services that can run on this machine.
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { APP_IMAGE, skipLoudly } from './images.ts';
 
@@ -17,6 +19,7 @@ export const PORTS = {
   otlpGrpc: 24317,
   otlpHttp: 24318,
   collectorHealth: 23133,
+  hostScraper: 19099,
 } as const;
 
 export const URLS = {
@@ -36,8 +39,28 @@ export const NOT_RUNNABLE_HERE: Readonly<Record<string, string>> = {
   cadvisor: "cAdvisor's program module is not served by the Go module proxy, so no local image exists",
 };
 
-/** The services the end-to-end tests start. */
-export const RUNNABLE_SERVICES = ['app', 'otel-collector', 'prometheus', 'jaeger', 'node-exporter'];
+/** The services the end-to-end tests start (host-scraper is in the `host` profile). */
+export const RUNNABLE_SERVICES = [
+  'app',
+  'otel-collector',
+  'prometheus',
+  'jaeger',
+  'node-exporter',
+  'host-scraper',
+];
+
+/** The host scraper's file_sd directory for the tests: a temporary one, never the repository's. */
+export const TARGETS_DIR = mkdtempSync(join(tmpdir(), 'cb-targets-'));
+// The scraper runs as nobody: it must be able to list and read the directory (mkdtemp makes it 0700).
+chmodSync(TARGETS_DIR, 0o755);
+
+/** Adds a copy of the app (and its node_exporter) outside Docker to the host scraper's targets. */
+export function addHostTargets(environment: string, app: string, nodeExporter?: string): void {
+  const target = (address: string) => JSON.stringify([{ targets: [address], labels: { environment } }]);
+  writeFileSync(join(TARGETS_DIR, `app-${environment}.json`), target(app), { mode: 0o644 });
+  if (nodeExporter)
+    writeFileSync(join(TARGETS_DIR, `node-${environment}.json`), target(nodeExporter), { mode: 0o644 });
+}
 
 /** Compose variables: local images (from .toolchain.env) and test ports. */
 export function stackEnvironment(): Record<string, string> {
@@ -49,6 +72,8 @@ export function stackEnvironment(): Record<string, string> {
     OTLP_GRPC_PORT: String(PORTS.otlpGrpc),
     OTLP_HTTP_PORT: String(PORTS.otlpHttp),
     OTELCOL_HEALTH_PORT: String(PORTS.collectorHealth),
+    PROMETHEUS_TARGETS_DIR: TARGETS_DIR,
+    HOST_SCRAPER_PORT: String(PORTS.hostScraper),
   };
   const local: Record<string, string | undefined> = {
     NODE_IMAGE: process.env.CB_NODE_IMAGE,
@@ -84,6 +109,7 @@ export async function startStack(): Promise<StartedDockerComposeEnvironment> {
   return (
     new DockerComposeEnvironment(COMPOSE_DIR, 'compose.yaml')
       .withProjectName(PROJECT)
+      .withProfiles('host')
       // `--wait`: compose's own readiness (every health check passing), as users run it. Then
       // testcontainers checks each container: its health check, or for the Collector, whose image has no
       // program to run one, its health endpoint from outside.
@@ -100,7 +126,18 @@ export async function startStack(): Promise<StartedDockerComposeEnvironment> {
 export function downStack(): void {
   execFileSync(
     'docker',
-    ['compose', '-p', PROJECT, 'down', '--volumes', '--remove-orphans', '--timeout', '10'],
+    [
+      'compose',
+      '-p',
+      PROJECT,
+      '--profile',
+      'host',
+      'down',
+      '--volumes',
+      '--remove-orphans',
+      '--timeout',
+      '10',
+    ],
     {
       cwd: COMPOSE_DIR,
       env: { ...process.env, ...stackEnvironment() },

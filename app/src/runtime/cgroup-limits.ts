@@ -43,16 +43,45 @@ function read(path: string): string | undefined {
   }
 }
 
-export function readCgroupLimits(root = '/sys/fs/cgroup'): CgroupLimits {
-  const cpuMax = read(`${root}/cpu.max`);
-  const memMax = read(`${root}/memory.max`);
-  if (cpuMax !== undefined || memMax !== undefined) {
-    return {
-      version: 'v2',
-      cpus: cpuMax === undefined ? null : parseCpuMax(cpuMax),
-      memoryBytes: memMax === undefined ? null : parseMemoryLimit(memMax),
-    };
+/** This process's cgroup v2 path ("0::/system.slice/x.service" → "/system.slice/x.service"); "/" in a container. */
+export function ownCgroupPath(procSelfCgroup = read('/proc/self/cgroup')): string {
+  const line = procSelfCgroup?.split('\n').find((l) => l.startsWith('0::'));
+  const path = line?.slice(3).trim();
+  return path?.startsWith('/') ? path : '/';
+}
+
+/** The smaller of two limits, null meaning "no limit". */
+function tighter(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/**
+ * cgroup v2: the tightest limit from this process's own cgroup up to the root. Under systemd the
+ * service's limits (MemoryMax, CPUQuota) sit on its own cgroup, e.g. /system.slice/cloud-benchmark.service;
+ * in a container the namespace makes that "/". Directories that are not visible are skipped.
+ */
+function readV2(root: string, path: string): CgroupLimits | undefined {
+  const parts = path.split('/').filter(Boolean);
+  let found = false;
+  let cpus: number | null = null;
+  let memoryBytes: number | null = null;
+  for (let depth = parts.length; depth >= 0; depth--) {
+    const dir = [root, ...parts.slice(0, depth)].join('/');
+    const cpuMax = read(`${dir}/cpu.max`);
+    const memMax = read(`${dir}/memory.max`);
+    if (cpuMax === undefined && memMax === undefined) continue;
+    found = true;
+    if (cpuMax !== undefined) cpus = tighter(cpus, parseCpuMax(cpuMax));
+    if (memMax !== undefined) memoryBytes = tighter(memoryBytes, parseMemoryLimit(memMax));
   }
+  return found ? { version: 'v2', cpus, memoryBytes } : undefined;
+}
+
+export function readCgroupLimits(root = '/sys/fs/cgroup', path = ownCgroupPath()): CgroupLimits {
+  const v2 = readV2(root, path);
+  if (v2) return v2;
   const quota = read(`${root}/cpu/cpu.cfs_quota_us`);
   const period = read(`${root}/cpu/cpu.cfs_period_us`);
   const memV1 = read(`${root}/memory/memory.limit_in_bytes`);

@@ -1,0 +1,175 @@
+// Stack benchmark (prints measurements; it is not a test), on the services that run on this machine:
+//   1. `docker compose up -d --wait` with the images present → every service healthy, in seconds;
+//   2. the stack's idle memory: the sum of its containers' memory use after a quiet period;
+//   3. telemetry completeness at a steady rate: requests sent vs requests counted by Prometheus, traces
+//      stored in Jaeger, and access-log records accepted by the Collector (Loki cannot run here,
+//      issue #3), each as a fraction of requests sent.
+// Usage: npm run bench:stack -- [--rate 200] [--duration 60] [--idle 20]
+// Uses the test stack's project, ports and local images (test/helpers/stack.ts).
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import {
+  COMPOSE_DIR,
+  downStack,
+  eventually,
+  jaegerTraces,
+  PROJECT,
+  promScalar,
+  RUNNABLE_SERVICES,
+  stackEnvironment,
+  URLS,
+} from '../../test/helpers/stack.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '60' },
+    idle: { type: 'string', default: '20' },
+  },
+});
+function positive(name: keyof typeof args): number {
+  const n = Number(args[name]);
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`error: --${name} must be a positive number, got ${String(args[name])}`);
+    process.exit(2);
+  }
+  return n;
+}
+const RATE = positive('rate');
+const DURATION = positive('duration');
+const IDLE = positive('idle');
+const ROUTE = '/api/json';
+const env = { ...process.env, ...stackEnvironment() };
+
+function compose(...cmd: string[]): string {
+  // Compose's progress lines (stderr) are dropped; on failure they are in the thrown error.
+  return execFileSync('docker', ['compose', '-p', PROJECT, '--profile', 'host', ...cmd], {
+    cwd: COMPOSE_DIR,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * An open-loop load at a fixed rate: request i starts at t0 + i/rate whether or not earlier ones have
+ * answered, and every request is awaited before counting, so `sent` is exact (a load tool that stops
+ * at a deadline leaves requests in flight and uncounted).
+ */
+async function sendAtRate(url: string, rate: number, seconds: number) {
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now();
+  const pending: Promise<boolean>[] = [];
+  let maxLagMs = 0;
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    maxLagMs = Math.max(maxLagMs, performance.now() - due);
+    pending.push(
+      fetch(url).then(
+        async (res) => {
+          await res.arrayBuffer();
+          return res.ok;
+        },
+        () => false,
+      ),
+    );
+  }
+  const results = await Promise.all(pending);
+  const ok = results.filter(Boolean).length;
+  return { sent: total, ok, failed: total - ok, maxLagMs };
+}
+
+/** Bytes from docker stats' "12.3MiB / 512MiB" memory column. */
+function parseBytes(text: string): number {
+  const m = /^([\d.]+)\s*([KMG]i?B|B)/.exec(text.trim());
+  if (!m) throw new Error(`cannot read a memory size from "${text}"`);
+  const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1e3, MB: 1e6, GB: 1e9 }[m[2]!] ?? NaN;
+  return Number(m[1]) * unit;
+}
+
+function line(label: string, value: string, target?: string): void {
+  console.log(`${label.padEnd(46)} ${value.padStart(14)}${target ? `   target ${target}` : ''}`);
+}
+
+console.log(
+  `stack benchmark: services ${RUNNABLE_SERVICES.join(', ')} (Loki, Grafana, cAdvisor cannot run here)`,
+);
+downStack();
+try {
+  // 1. Start-up, images present: containers created and started, then every health check passing.
+  const t0 = performance.now();
+  compose('up', '-d', '--wait', '--wait-timeout', '180', ...RUNNABLE_SERVICES);
+  const startup = (performance.now() - t0) / 1000;
+
+  // 2. Idle memory, after the services have settled.
+  await sleep(IDLE * 1000);
+  const stats = execFileSync(
+    'docker',
+    [
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.Name}}\t{{.MemUsage}}',
+      ...compose('ps', '-q').trim().split('\n'),
+    ],
+    { encoding: 'utf8' },
+  );
+  const perContainer = stats
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t') as [string, string])
+    .map(([name, usage]) => [name, parseBytes(usage.split('/')[0]!)] as const);
+  const idleBytes = perContainer.reduce((sum, [, b]) => sum + b, 0);
+
+  // 3. Completeness at a steady rate.
+  console.log(`sending ${RATE} req/s to ${ROUTE} for ${DURATION} s ...`);
+  const { sent, failed, maxLagMs } = await sendAtRate(`${URLS.app}${ROUTE}?items=2`, RATE, DURATION);
+  const counted = await eventually(
+    'Prometheus count',
+    () =>
+      promScalar(`sum(http_server_request_duration_seconds_count{environment="container",route="${ROUTE}"})`),
+    (v) => v === sent,
+    30_000,
+  ).catch(() =>
+    promScalar(`sum(http_server_request_duration_seconds_count{environment="container",route="${ROUTE}"})`),
+  );
+  const traces = await eventually(
+    'Jaeger traces',
+    async () => (await jaegerTraces('cloud-benchmark', `GET ${ROUTE}`, sent * 2)).length,
+    (n) => n >= sent,
+    60_000,
+  ).catch(async () => (await jaegerTraces('cloud-benchmark', `GET ${ROUTE}`, sent * 2)).length);
+  // Access-log records: the app logs one per request, plus a few start-up lines; the Collector's count of
+  // accepted records equals what the app exported when nothing is lost.
+  const appLogs = `sum(telemetry_export_items_total{environment="container",signal="logs",outcome="success"})`;
+  const logs = await eventually(
+    'log records',
+    async () => [
+      await promScalar(appLogs),
+      await promScalar('sum(otelcol_receiver_accepted_log_records_total{job="otel-collector"})'),
+    ],
+    ([a, c]) => a !== undefined && a >= sent && a === c,
+    30_000,
+  ).catch(async () => [
+    await promScalar(appLogs),
+    await promScalar('sum(otelcol_receiver_accepted_log_records_total{job="otel-collector"})'),
+  ]);
+
+  console.log('');
+  line('compose up -d --wait → all healthy', `${startup.toFixed(1)} s`, '≤ 30 s');
+  line('idle memory, sum of container usage', `${(idleBytes / 1024 ** 2).toFixed(0)} MiB`, '≤ 1024 MiB');
+  for (const [name, b] of perContainer) line(`  ${name}`, `${(b / 1024 ** 2).toFixed(0)} MiB`);
+  line(`requests sent at ${RATE}/s for ${DURATION} s`, String(sent));
+  line('requests failed', String(failed), '0');
+  line('worst start delay vs schedule (open loop)', `${maxLagMs.toFixed(1)} ms`);
+  const pct = (n: number | undefined) => `${(((n ?? 0) / sent) * 100).toFixed(2)} %`;
+  line('counted by Prometheus', `${counted} (${pct(counted)})`, '100 %');
+  line('traces stored in Jaeger', `${traces} (${pct(traces)})`, '100 %');
+  line('log records: app exported → Collector accepted', `${logs[0]} → ${logs[1]}`, 'equal');
+  line('log lines in Loki', 'n/a', 'blocked: Loki cannot run here (#3)');
+} finally {
+  downStack();
+}
