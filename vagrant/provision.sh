@@ -54,6 +54,15 @@ install_file() {
   install -D -m "$1" "$2" "$3"
 }
 
+# install_unit NAME: installs the systemd unit read from stdin; records NAME when it changed.
+install_unit() {
+  local unit
+  unit=$(mktemp)
+  cat >"$unit"
+  if install_file 0644 "$unit" "/etc/systemd/system/$1"; then changed_units+=("$1"); fi
+  rm -f "$unit"
+}
+
 install_node() {
   if [[ -x $NODE_HOME/bin/node && $("$NODE_HOME/bin/node" --version) == "v$NODE_VERSION" ]]; then
     echo "    Node.js $NODE_VERSION present"
@@ -129,9 +138,7 @@ ENV
 }
 
 install_service() {
-  local unit
-  unit=$(mktemp)
-  cat >"$unit" <<UNIT
+  install_unit cloud-benchmark.service <<UNIT
 # Written by provision.sh: the cloud-benchmark app, limited like its container (versions.env).
 [Unit]
 Description=cloud-benchmark service (OpenTelemetry-instrumented Express app)
@@ -184,8 +191,6 @@ UMask=0077
 [Install]
 WantedBy=multi-user.target
 UNIT
-  if install_file 0644 "$unit" /etc/systemd/system/cloud-benchmark.service; then changed_units+=(cloud-benchmark.service); fi
-  rm -f "$unit"
 }
 
 install_node_exporter() {
@@ -214,9 +219,7 @@ install_node_exporter() {
     changed_units+=(node-exporter.service)
     echo "    installed node_exporter $NODE_EXPORTER_VERSION"
   fi
-  local unit
-  unit=$(mktemp)
-  cat >"$unit" <<'UNIT'
+  install_unit node-exporter.service <<'UNIT'
 # Written by provision.sh: the VM's host metrics for Prometheus (environment="vm").
 [Unit]
 Description=Prometheus node_exporter
@@ -236,8 +239,6 @@ RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
 [Install]
 WantedBy=multi-user.target
 UNIT
-  if install_file 0644 "$unit" /etc/systemd/system/node-exporter.service; then changed_units+=(node-exporter.service); fi
-  rm -f "$unit"
 }
 
 start_services() {

@@ -13,12 +13,13 @@ import { COMPOSE_DIR } from '../helpers/stack.ts';
 const repo = resolve(import.meta.dirname, '../..');
 const bin = (name: string) => join(process.env.CB_BIN_DIR ?? '/var/cache/cloud-benchmark/bin', name);
 
-function composeAvailable(): string | undefined {
+/** Why a tool cannot be used here (it does not run `command args`), or undefined. */
+function toolMissing(what: string, command: string, args: string[]): string | undefined {
   try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore', timeout: 10_000 });
+    execFileSync(command, args, { stdio: 'ignore', timeout: 60_000 });
     return undefined;
   } catch {
-    return 'docker compose is not available (run scripts/toolchain.sh)';
+    return `${what} is not available (run scripts/toolchain.sh)`;
   }
 }
 
@@ -55,7 +56,10 @@ function resolvedCompose(env: Record<string, string> = {}): Record<string, Compo
   return (JSON.parse(out) as { services: Record<string, ComposeService> }).services;
 }
 
-const noCompose = skipLoudly('compose configuration tests', composeAvailable());
+const noCompose = skipLoudly(
+  'compose configuration tests',
+  toolMissing('docker compose', 'docker', ['compose', 'version']),
+);
 
 describe.skipIf(noCompose)('compose.yaml as users run it (no variables set)', () => {
   const services = noCompose ? {} : resolvedCompose();
@@ -192,14 +196,7 @@ describe('Grafana admin password bootstrap (grafana/docker-entrypoint.sh)', () =
 
 const noPromtool = skipLoudly(
   'Prometheus config tests',
-  (() => {
-    try {
-      execFileSync(bin('promtool'), ['--version'], { stdio: 'ignore' });
-      return undefined;
-    } catch {
-      return `promtool not found in ${bin('')} (run scripts/toolchain.sh)`;
-    }
-  })(),
+  toolMissing('promtool', bin('promtool'), ['--version']),
 );
 
 describe.skipIf(noPromtool)('Prometheus configuration, checked by promtool', () => {
@@ -279,17 +276,7 @@ describe('Grafana provisioning', () => {
   });
 });
 
-const noVagrant = skipLoudly(
-  'Vagrantfile validation',
-  (() => {
-    try {
-      execFileSync('vagrant', ['--version'], { stdio: 'ignore', timeout: 60_000 });
-      return undefined;
-    } catch {
-      return 'vagrant is not installed (run scripts/toolchain.sh)';
-    }
-  })(),
-);
+const noVagrant = skipLoudly('Vagrantfile validation', toolMissing('vagrant', 'vagrant', ['--version']));
 
 describe.skipIf(noVagrant)('vagrant/Vagrantfile', () => {
   it('passes `vagrant validate` (provider plugins are not installed here, so their blocks are ignored)', () => {
