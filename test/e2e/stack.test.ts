@@ -445,6 +445,109 @@ describe.skipIf(skip)(
   },
 );
 
+describe.skipIf(skip)(
+  'faults: the stack survives restarts and a crash, keeping its data',
+  { timeout: 180_000 },
+  () => {
+    const container = (service: string) => `${PROJECT}-${service}-1`;
+    const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+    const healthy = (service: string) =>
+      eventually(
+        `${service} healthy`,
+        () => Promise.resolve(docker('inspect', '--format', '{{.State.Health.Status}}', container(service))),
+        (s) => s === 'healthy',
+        120_000,
+      );
+    /** Sends a request with a chosen trace id; returns the id once Jaeger holds the trace. */
+    async function tracedRequest(): Promise<string> {
+      const traceId = randomBytes(16).toString('hex');
+      const res = await fetch(`${URLS.app}/api/json?items=1`, {
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
+      expect(res.status).toBe(200);
+      await eventually(
+        'trace stored',
+        () => jaegerTrace(traceId),
+        (t) => t !== undefined,
+      );
+      return traceId;
+    }
+
+    it('keeps traces across a Jaeger restart (Badger on a volume)', async () => {
+      const before = await tracedRequest();
+      docker('restart', '--time', '10', container('jaeger'));
+      await healthy('jaeger');
+      expect(
+        await eventually(
+          'old trace after restart',
+          () => jaegerTrace(before),
+          (t) => t !== undefined,
+        ),
+      ).toBeDefined();
+      await tracedRequest(); // and new ones arrive
+    });
+
+    it('keeps metrics across a Prometheus restart (TSDB on a volume)', async () => {
+      const before = await promScalar(COUNT);
+      expect(before).toBeGreaterThan(0);
+      docker('restart', '--time', '10', container('prometheus'));
+      await healthy('prometheus');
+      const t = Date.now() / 1000 - 5;
+      const after = await eventually(
+        'count after restart',
+        async () => {
+          const url = new URL('/api/v1/query', URLS.prometheus);
+          url.search = new URLSearchParams({ query: COUNT, time: String(t - 60) }).toString();
+          const body = (await (await fetch(url)).json()) as {
+            data: { result: { value: [number, string] }[] };
+          };
+          return Number(body.data.result[0]?.value[1]);
+        },
+        (v) => Number.isFinite(v),
+      );
+      expect(after).toBeGreaterThan(0);
+    });
+
+    it('serves every request while the Collector is stopped, and telemetry resumes after it returns', async () => {
+      docker('stop', '--time', '10', container('otel-collector'));
+      try {
+        for (let i = 0; i < 50; i++) {
+          const res = await fetch(`${URLS.app}/api/json?items=1`, { signal: AbortSignal.timeout(5000) });
+          expect(res.status).toBe(200);
+          await res.arrayBuffer();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        docker('start', container('otel-collector'));
+      }
+      await eventually(
+        'collector health',
+        async () => (await fetch(URLS.collectorHealth)).status,
+        (s) => s === 200,
+      );
+      await tracedRequest();
+    });
+
+    it('comes back by its restart policy after the app process is killed with SIGKILL', async () => {
+      const pid = docker('inspect', '--format', '{{.State.Pid}}', container('app'));
+      const restarts = Number(docker('inspect', '--format', '{{.RestartCount}}', container('app')));
+      process.kill(Number(pid), 'SIGKILL');
+      await eventually(
+        'app restarted',
+        () => Promise.resolve(Number(docker('inspect', '--format', '{{.RestartCount}}', container('app')))),
+        (n) => n === restarts + 1,
+        60_000,
+      );
+      await eventually(
+        'app ready again',
+        async () => (await fetch(`${URLS.app}/ready`, { signal: AbortSignal.timeout(3000) })).status,
+        (s) => s === 200,
+        60_000,
+      );
+    });
+  },
+);
+
 describe.skipIf(skip)('the compose stack, after tear-down', () => {
   it('leaves no containers, networks or volumes behind', () => {
     native?.kill('SIGTERM');
