@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { panelQueries } from '../helpers/dashboards.ts';
-import { versions } from '../helpers/images.ts';
+import { APP_IMAGE, versions } from '../helpers/images.ts';
 import {
   addHostTargets,
   announceLeftOut,
@@ -220,6 +220,61 @@ describe.skipIf(skip)('the compose stack, end to end', { timeout: 90_000 }, () =
     expect((await fetch(URLS.collectorHealth)).status).toBe(200);
     const ports = execFileSync('docker', ['port', `${PROJECT}-otel-collector-1`], { encoding: 'utf8' });
     for (const line of ports.trim().split('\n')) expect(line).toMatch(/-> 127\.0\.0\.1:\d+$/);
+  });
+
+  it('runs hardened containers: app non-root, read-only, no capabilities; limits and loopback ports on all', () => {
+    interface Inspect {
+      Name: string;
+      Config: { User: string; Env: string[] };
+      HostConfig: {
+        ReadonlyRootfs: boolean;
+        CapDrop: string[] | null;
+        SecurityOpt: string[] | null;
+        PidsLimit: number | null;
+        Memory: number;
+        NanoCpus: number;
+        PortBindings: Record<string, { HostIp: string }[]> | null;
+      };
+    }
+    const ids = execFileSync(
+      'docker',
+      ['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`],
+      {
+        encoding: 'utf8',
+      },
+    )
+      .trim()
+      .split('\n');
+    const all = JSON.parse(execFileSync('docker', ['inspect', ...ids], { encoding: 'utf8' })) as Inspect[];
+    expect(all.length).toBe(RUNNABLE_SERVICES.length);
+    for (const c of all) {
+      expect(c.HostConfig.SecurityOpt, c.Name).toContain('no-new-privileges:true');
+      expect(c.HostConfig.Memory, c.Name).toBeGreaterThan(0);
+      expect(c.HostConfig.NanoCpus, c.Name).toBeGreaterThan(0);
+      expect(c.HostConfig.CapDrop, c.Name).toEqual(['ALL']);
+      for (const bindings of Object.values(c.HostConfig.PortBindings ?? {}))
+        for (const b of bindings) expect(b.HostIp, c.Name).toBe('127.0.0.1');
+      // No secret handed to any container through its environment.
+      expect(
+        c.Config.Env.filter((e) => /(password|secret|token)=/i.test(e)),
+        c.Name,
+      ).toEqual([]);
+    }
+    const app = all.find((c) => c.Name === `/${PROJECT}-app-1`)!;
+    expect(app.Config.User).toBe('node');
+    expect(app.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(app.HostConfig.PidsLimit).toBeGreaterThan(0);
+    expect(app.HostConfig.Memory).toBe(Number(versions.BENCH_MEMORY_MIB) * 1024 * 1024);
+    expect(app.HostConfig.NanoCpus).toBe(Number(versions.BENCH_CPUS) * 1e9);
+    // Nothing secret in the image's layers: its history names no credentials or registry settings.
+    const history = execFileSync(
+      'docker',
+      ['history', '--no-trunc', '--format', '{{.CreatedBy}}', APP_IMAGE],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(history).not.toMatch(/password|secret|token|_auth|NPM_CONFIG_REGISTRY=\S/i);
   });
 });
 
