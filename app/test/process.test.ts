@@ -13,13 +13,26 @@ afterEach(killStrayApps);
 const SERVER = 2;
 const CLIENT = 3;
 
-/** A loopback port with nothing listening (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
+/**
+ * A collector that accepts connections and never answers: every export hangs until its timeout, so
+ * the bounded queue overflows whatever the machine's speed (with a closed port, exports failed so fast
+ * on an idle machine that overflow depended on timing).
+ */
+async function blackHole(): Promise<{ port: number; close: () => void }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
+  return {
+    port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
 }
 
 describe('telemetry preload (module load order)', () => {
@@ -103,11 +116,11 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('without a collector', () => {
+describe('without a working collector', () => {
   it('starts, serves every request and warns once per signal instead of flooding', async () => {
-    const port = await closedPort();
+    const collector = await blackHole();
     const app = await spawnApp({
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`,
       OTEL_EXPORTER_OTLP_TIMEOUT: '500',
       OTEL_BSP_SCHEDULE_DELAY: '20',
       OTEL_BSP_MAX_QUEUE_SIZE: '16',
@@ -135,6 +148,7 @@ describe('without a collector', () => {
     expect(warnings).toHaveLength(1);
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
+    collector.close();
   });
 });
 
