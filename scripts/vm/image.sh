@@ -17,18 +17,6 @@ DISK_MIB=3072
 key=$( (cat "$0" && echo "$DEBIAN_SUITE $PACKAGES $DISK_MIB") | sha256sum | cut -c1-12)
 dir="$CLOUD_BENCHMARK_CACHE/vm/debian-$DEBIAN_SUITE-$key"
 
-host_tools() {
-  local missing=()
-  command -v debootstrap >/dev/null || missing+=(debootstrap)
-  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-  command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
-  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
-  [[ ${#missing[@]} -eq 0 ]] && return
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  log "installed ${missing[*]}"
-}
-
 bootstrap() {
   local mirror rootfs
   mirror=$(apt_mirror) || die "no Debian mirror found in apt's configuration"
@@ -77,7 +65,7 @@ make_disk() {
 if [[ -f $dir/disk.img ]]; then
   log "VM image present: $dir" >&2
 else
-  step "VM host tools" host_tools >&2
+  step "VM tools (qemu, debootstrap, ssh)" bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh" >&2
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
   step "debootstrap $DEBIAN_SUITE for the VM" bootstrap >&2
   step "configure the VM (vagrant user, networkd, sshd)" configure >&2
