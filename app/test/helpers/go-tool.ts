@@ -9,14 +9,15 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../../..');
 
-/** The same default as scripts/lib/common.sh, so test tools share the toolchain's cache. */
-function defaultCache(): string {
+/** The toolchain's cache directory, decided as scripts/lib/common.sh decides it. */
+export function toolchainCache(): string {
+  if (process.env.CLOUD_BENCHMARK_CACHE) return process.env.CLOUD_BENCHMARK_CACHE;
   if (process.getuid?.() === 0) return '/var/cache/cloud-benchmark';
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cloud-benchmark');
 }
 
 export async function buildGoTool(name: string): Promise<string> {
-  const outDir = join(process.env.CLOUD_BENCHMARK_CACHE ?? defaultCache(), 'test-tools');
+  const outDir = join(toolchainCache(), 'test-tools');
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, name);
   await run('go', ['build', '-o', out, '.'], {
