@@ -6,11 +6,12 @@
 // Then the VM: booted under qemu while the stack starts, provisioned with vagrant/provision.sh as
 // Vagrant would, and found by the same backends with environment="vm".
 // Loki, Grafana and cAdvisor cannot run on the build machines (issue #3): the test says so loudly.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnApp, type AppProcess } from '../../app/test/helpers/app-process.ts';
 import { panelQueries } from '../helpers/dashboards.ts';
 import { APP_IMAGE, versions } from '../helpers/images.ts';
 import {
@@ -61,7 +62,7 @@ function appLogLines(): AccessLine[] {
 
 let stack: StartedDockerComposeEnvironment | undefined;
 let vm: Vm | undefined;
-let native: ChildProcess | undefined;
+let native: AppProcess | undefined;
 
 beforeAll(async () => {
   if (skip) return;
@@ -76,7 +77,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  native?.kill('SIGTERM');
+  native?.child.kill('SIGTERM');
   vm?.stop();
   if (stack) await stack.down({ removeVolumes: true, timeout: 10_000 });
   else if (!skip) downStack();
@@ -397,34 +398,18 @@ describe.skipIf(skip)(
   'the dashboards, on the data of every environment present',
   { timeout: 120_000 },
   () => {
-    const NATIVE_PORT = 28080;
     const environments = noVm ? ['container', 'native'] : ['container', 'native', 'vm'];
 
     beforeAll(async () => {
       // The baseline: the same bundle as a plain host process (started last, so that the exact counts
       // above only saw the container).
-      native = spawn(
-        join(import.meta.dirname, '../../node_modules/.bin/node'),
-        ['--enable-source-maps', '--import', './app/dist/preload.mjs', './app/dist/main.mjs'],
-        {
-          cwd: join(import.meta.dirname, '../..'),
-          env: {
-            ...process.env,
-            PORT: String(NATIVE_PORT),
-            HOST: '127.0.0.1',
-            APP_ENVIRONMENT: 'native',
-            OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${PORTS.otlpHttp}`,
-            LOG_LEVEL: 'warn',
-          },
-          stdio: 'ignore',
-        },
-      );
-      addHostTargets('native', `127.0.0.1:${NATIVE_PORT}`);
-      const urls: Record<string, string> = {
-        container: URLS.app,
-        native: `http://127.0.0.1:${NATIVE_PORT}`,
-        vm: VM_URL,
-      };
+      native = await spawnApp({
+        APP_ENVIRONMENT: 'native',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${PORTS.otlpHttp}`,
+      });
+      const nativeUrl = new URL(native.url);
+      addHostTargets('native', nativeUrl.host);
+      const urls: Record<string, string> = { container: URLS.app, native: native.url, vm: VM_URL };
       for (const env of environments) {
         await eventually(
           `${env} app healthy`,
@@ -433,11 +418,6 @@ describe.skipIf(skip)(
           240_000,
         );
       }
-      await eventually(
-        'native app ready',
-        async () => (await fetch(`${urls.native}/ready`)).status,
-        (s) => s === 200,
-      );
       // Traffic in every environment over a minute, so that rates and quantiles have points.
       for (let round = 0; round < 6; round++) {
         for (const env of environments) {
@@ -605,7 +585,7 @@ describe.skipIf(skip)(
 
 describe.skipIf(skip)('the compose stack, after tear-down', () => {
   it('leaves no containers, networks or volumes behind', () => {
-    native?.kill('SIGTERM');
+    native?.child.kill('SIGTERM');
     vm?.stop();
     downStack();
     expect(leftovers()).toEqual([]);
