@@ -1,6 +1,6 @@
 // Writes the dashboards (grafana/src/dashboards/*.ts) as provisioned JSON into grafana/dashboards/.
 // `--check` writes nothing and exits 1 when a committed file differs from what the code builds
-// (.ci/run and the ci workflow run it through `npm run lint`).
+// (test/integration/dashboards.test.ts runs it, so `npm test` in .ci/run and the ci workflow does).
 // Usage: node grafana/src/generate.ts [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -12,6 +12,16 @@ import { LOKI, PROMETHEUS } from './datasources.ts';
 /** The environment filter every app query carries. */
 export const ENV = 'environment=~"$environment"';
 
+/**
+ * Share of requests answered with 5xx per environment, for a label selector. An environment with no
+ * 5xx series gets 0, not a gap (`or … * 0`), as in the recording rule.
+ */
+export function errorRatioExpr(selector: string): string {
+  const rate = (extra: string) =>
+    `sum by (environment) (rate(http_server_request_duration_seconds_count{${selector}${extra}}[$__rate_interval]))`;
+  return `(${rate(',status_code=~"5.."')} or ${rate('')} * 0) / ${rate('')}`;
+}
+
 export function prom(expr: string, legend: string, options: { exemplar?: boolean; instant?: boolean } = {}) {
   const q = new prometheus.DataqueryBuilder().datasource(PROMETHEUS).expr(expr).legendFormat(legend);
   if (options.exemplar) q.exemplar(true);

@@ -1,7 +1,7 @@
 // Container vs VM vs native: the question the project exists to answer, per environment side by side.
 // Every panel is one query grouped by `environment`, so the environments share axes and colours; the
 // stat row shows each environment's difference to the baseline (`native`, the bare host process).
-import { ENV, labelVariable, newDashboard, prom, statPanel, timeSeries } from '../panels.ts';
+import { ENV, errorRatioExpr, labelVariable, newDashboard, prom, statPanel, timeSeries } from '../panels.ts';
 
 const RATE = 'http_server_request_duration_seconds_count';
 const BUCKET = 'http_server_request_duration_seconds_bucket';
@@ -57,10 +57,7 @@ export const comparison = newDashboard(
   )
   .withPanel(
     timeSeries('Server error ratio', 'Share of requests answered with 5xx (0 when none).', 'percentunit', [
-      prom(
-        `(sum by (environment) (rate(${RATE}{${ENV},${ROUTE},status_code=~"5.."}[$__rate_interval])) or sum by (environment) (rate(${RATE}{${ENV},${ROUTE}}[$__rate_interval])) * 0) / sum by (environment) (rate(${RATE}{${ENV},${ROUTE}}[$__rate_interval]))`,
-        '{{environment}}',
-      ),
+      prom(errorRatioExpr(`${ENV},${ROUTE}`), '{{environment}}'),
     ]),
   )
   .withPanel(

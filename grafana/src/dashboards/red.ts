@@ -1,5 +1,5 @@
 // App RED overview: rate, errors and duration per environment, exemplars linking to Jaeger.
-import { ENV, labelVariable, newDashboard, prom, timeSeries } from '../panels.ts';
+import { ENV, errorRatioExpr, labelVariable, newDashboard, prom, timeSeries } from '../panels.ts';
 
 const COUNT = 'http_server_request_duration_seconds_count';
 const BUCKET = 'http_server_request_duration_seconds_bucket';
@@ -23,12 +23,7 @@ export const red = newDashboard(
       'Server error ratio',
       'Share of requests answered with 5xx (0 when an environment has none). 4xx are client errors and not counted.',
       'percentunit',
-      [
-        prom(
-          `(sum by (environment) (rate(${COUNT}{${ENV},status_code=~"5.."}[$__rate_interval])) or sum by (environment) (rate(${COUNT}{${ENV}}[$__rate_interval])) * 0) / sum by (environment) (rate(${COUNT}{${ENV}}[$__rate_interval]))`,
-          '{{environment}}',
-        ),
-      ],
+      [prom(errorRatioExpr(ENV), '{{environment}}')],
     ),
   )
   .withPanel(
