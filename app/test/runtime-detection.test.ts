@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ownCgroupPath,
+  ownV1Paths,
   parseCfsQuota,
   parseCpuMax,
   parseMemoryLimit,
@@ -117,5 +118,34 @@ describe('cgroup limits of this process', () => {
   it('reads the root in a container (cgroup namespace: own path "/")', () => {
     const root = fakeRoot({ 'cpu.max': '100000 100000', 'memory.max': '536870912' });
     expect(readCgroupLimits(root, '/')).toEqual({ version: 'v2', cpus: 1, memoryBytes: 536_870_912 });
+  });
+
+  it('cgroup v1: reads the limits of a host process’s own group (the native baseline), tightest on the way up', () => {
+    const root = fakeRoot({
+      'cpu/cpu.cfs_quota_us': '-1\n',
+      'cpu/cpu.cfs_period_us': '100000\n',
+      'cpu/cb/native/cpu.cfs_quota_us': '100000\n',
+      'cpu/cb/native/cpu.cfs_period_us': '100000\n',
+      'memory/memory.limit_in_bytes': '9223372036854771712\n',
+      'memory/cb/native/memory.limit_in_bytes': '536870912\n',
+    });
+    const paths = ownV1Paths('12:cpu,cpuacct:/cb/native\n4:memory:/cb/native\n1:name=systemd:/\n0::/\n');
+    expect(paths).toMatchObject({ cpu: '/cb/native', cpuacct: '/cb/native', memory: '/cb/native' });
+    expect(readCgroupLimits(root, '/', paths)).toEqual({ version: 'v1', cpus: 1, memoryBytes: 536_870_912 });
+  });
+
+  it('cgroup v1 in a container: the host path is not visible, the mounted root holds the limits', () => {
+    const root = fakeRoot({
+      'cpu/cpu.cfs_quota_us': '100000',
+      'cpu/cpu.cfs_period_us': '100000',
+      'memory/memory.limit_in_bytes': '536870912',
+    });
+    const paths = ownV1Paths('4:memory:/docker/0123abc\n3:cpu:/docker/0123abc\n');
+    expect(readCgroupLimits(root, '/', paths)).toEqual({ version: 'v1', cpus: 1, memoryBytes: 536_870_912 });
+    expect(readCgroupLimits(fakeRoot({}), '/', paths)).toEqual({
+      version: 'none',
+      cpus: null,
+      memoryBytes: null,
+    });
   });
 });

@@ -57,18 +57,22 @@ function tighter(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
+/** The directories from `root + path` up to `root`, deepest first. */
+function upToRoot(root: string, path: string): string[] {
+  const parts = path.split('/').filter(Boolean);
+  return parts.map((_, i) => [root, ...parts.slice(0, parts.length - i)].join('/')).concat(root);
+}
+
 /**
  * cgroup v2: the tightest limit from this process's own cgroup up to the root. Under systemd the
  * service's limits (MemoryMax, CPUQuota) sit on its own cgroup, e.g. /system.slice/cloud-benchmark.service;
  * in a container the namespace makes that "/". Directories that are not visible are skipped.
  */
 function readV2(root: string, path: string): CgroupLimits | undefined {
-  const parts = path.split('/').filter(Boolean);
   let found = false;
   let cpus: number | null = null;
   let memoryBytes: number | null = null;
-  for (let depth = parts.length; depth >= 0; depth--) {
-    const dir = [root, ...parts.slice(0, depth)].join('/');
+  for (const dir of upToRoot(root, path)) {
     const cpuMax = read(`${dir}/cpu.max`);
     const memMax = read(`${dir}/memory.max`);
     if (cpuMax === undefined && memMax === undefined) continue;
@@ -79,18 +83,45 @@ function readV2(root: string, path: string): CgroupLimits | undefined {
   return found ? { version: 'v2', cpus, memoryBytes } : undefined;
 }
 
-export function readCgroupLimits(root = '/sys/fs/cgroup', path = ownCgroupPath()): CgroupLimits {
-  const v2 = readV2(root, path);
-  if (v2) return v2;
-  const quota = read(`${root}/cpu/cpu.cfs_quota_us`);
-  const period = read(`${root}/cpu/cpu.cfs_period_us`);
-  const memV1 = read(`${root}/memory/memory.limit_in_bytes`);
-  if (quota !== undefined || memV1 !== undefined) {
-    return {
-      version: 'v1',
-      cpus: quota !== undefined && period !== undefined ? parseCfsQuota(quota, period) : null,
-      memoryBytes: memV1 === undefined ? null : parseMemoryLimit(memV1),
-    };
+/** cgroup v1: each controller's path for this process ("4:memory:/x" → { memory: "/x" }). */
+export function ownV1Paths(procSelfCgroup = read('/proc/self/cgroup')): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const line of procSelfCgroup?.split('\n') ?? []) {
+    const m = /^\d+:([^:]+):(\/.*)$/.exec(line.trim());
+    if (m) for (const controller of m[1]!.split(',')) paths[controller] = m[2]!;
   }
-  return { version: 'none', cpus: null, memoryBytes: null };
+  return paths;
+}
+
+/**
+ * cgroup v1, per controller, the tightest limit from the process's own group up to the hierarchy's root:
+ * a host process placed in a group (the compare command's native baseline) has its limits there; in a
+ * container the group is mounted as the root and the host path is not visible, so only the root counts.
+ */
+function readV1(root: string, paths: Record<string, string>): CgroupLimits | undefined {
+  let found = false;
+  let cpus: number | null = null;
+  let memoryBytes: number | null = null;
+  for (const dir of upToRoot(`${root}/cpu`, paths.cpu ?? '/')) {
+    const quota = read(`${dir}/cpu.cfs_quota_us`);
+    const period = read(`${dir}/cpu.cfs_period_us`);
+    if (quota === undefined || period === undefined) continue;
+    found = true;
+    cpus = tighter(cpus, parseCfsQuota(quota, period));
+  }
+  for (const dir of upToRoot(`${root}/memory`, paths.memory ?? '/')) {
+    const limit = read(`${dir}/memory.limit_in_bytes`);
+    if (limit === undefined) continue;
+    found = true;
+    memoryBytes = tighter(memoryBytes, parseMemoryLimit(limit));
+  }
+  return found ? { version: 'v1', cpus, memoryBytes } : undefined;
+}
+
+export function readCgroupLimits(
+  root = '/sys/fs/cgroup',
+  path = ownCgroupPath(),
+  v1Paths = ownV1Paths(),
+): CgroupLimits {
+  return readV2(root, path) ?? readV1(root, v1Paths) ?? { version: 'none', cpus: null, memoryBytes: null };
 }
