@@ -48,7 +48,8 @@ go_install() {
   local gobin
   gobin=$(mktemp -d)
   timed_build "$name" env GOBIN="$gobin" go install -trimpath -ldflags "$ldflags" "$pkg@$version"
-  mv "$gobin/$(basename "$pkg")" "$out"
+  # One package was installed, so one file: its name is the last path element that is not a /vN suffix.
+  mv "$gobin"/* "$out"
   rm -rf "$gobin"
   ln -sfn "$(basename "$out")" "$BIN/$name"
 }
@@ -83,6 +84,10 @@ build_in_copy() {
 }
 
 build_actionlint() { go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_MODULE_VERSION"; }
+build_vegeta() {
+  go_install vegeta github.com/tsenart/vegeta/v12 "$VEGETA_MODULE_VERSION" \
+    "-X main.Version=$VEGETA_MODULE_VERSION"
+}
 build_node_exporter() {
   go_install node_exporter github.com/prometheus/node_exporter "$NODE_EXPORTER_MODULE_VERSION" \
     "$(prom_version_flags "$NODE_EXPORTER_MODULE_VERSION")"
@@ -127,7 +132,7 @@ build_otelcol() {
   ln -sfn "$(basename "$out")" "$BIN/otelcol"
 }
 
-all=(actionlint node_exporter buildx jaeger compose prometheus otelcol)
+all=(actionlint vegeta node_exporter buildx jaeger compose prometheus otelcol)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 for t in "${targets[@]}"; do

@@ -3,8 +3,7 @@
 // them at the local builds on machines without a registry. Without an engine the tests skip loudly,
 // unless CB_REQUIRE_DOCKER=1 (set by CI), where a missing engine is a failure.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { loadToolchainEnv, versions } from '../../scripts/lib/project-env.ts';
 
 // The ryuk reaper image cannot be pulled without a registry; every test removes what it starts.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -12,25 +11,9 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 // bridge gateway, but the project publishes on 127.0.0.1 only: the engine is local, so use loopback.
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
-const repo = resolve(import.meta.dirname, '../..');
-
-/** KEY=value lines, as in versions.env and .toolchain.env. */
-function readEnvFile(path: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((l) => /^[A-Z0-9_]+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
-export const versions = readEnvFile(resolve(repo, 'versions.env'));
-
 // scripts/toolchain.sh records the local builds; variables set by the caller win.
-const toolchainEnv = resolve(repo, '.toolchain.env');
-if (existsSync(toolchainEnv)) {
-  for (const [key, value] of Object.entries(readEnvFile(toolchainEnv))) process.env[key] ??= value;
-}
+loadToolchainEnv();
+export { versions };
 
 export const APP_IMAGE = process.env.CB_APP_IMAGE ?? 'cloud-benchmark/app:dev';
 
