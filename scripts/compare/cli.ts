@@ -1,0 +1,264 @@
+// npm run compare -- [options]: the fair native / container / VM benchmark, written as results.json,
+// report.md and SVG charts. `--help` lists the options; `--quick` is the short mode CI runs.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadToolchainEnv, REPO_ROOT, versions } from '../lib/project-env.ts';
+import { renderCharts } from './charts.ts';
+import { containerEnvironment } from './environments/container.ts';
+import {
+  type AppSettings,
+  ENVIRONMENT_NAMES,
+  type Environment,
+  type EnvironmentName,
+} from './environments/environment.ts';
+import { nativeEnvironment } from './environments/native.ts';
+import { type Acceleration, vmEnvironment } from './environments/vm.ts';
+import { vegetaVersion } from './load-driver.ts';
+import { describeMachine } from './machine.ts';
+import { renderReport } from './report.ts';
+import { parseResults, type Results, type RunSettings } from './results.ts';
+import { runComparison } from './run-comparison.ts';
+
+loadToolchainEnv();
+
+const positiveInt = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`${name} must be a positive whole number, got "${raw}"`);
+  return n;
+};
+const wholeOrZero = (name: string) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError(`${name} must be 0 or a positive whole number, got "${raw}"`);
+  return n;
+};
+const rateList = (raw: string) => {
+  const rates = raw.split(',').map((x) => Number(x.trim()));
+  if (!rates.length || rates.some((r) => !Number.isSafeInteger(r) || r <= 0))
+    throw new InvalidArgumentError(`rates must be positive whole numbers separated by commas, got "${raw}"`);
+  return [...new Set(rates)].sort((a, b) => a - b);
+};
+const environmentList = (raw: string): EnvironmentName[] => {
+  const names = raw.split(',').map((x) => x.trim());
+  const bad = names.filter((n) => !(ENVIRONMENT_NAMES as readonly string[]).includes(n));
+  if (bad.length || !names.length)
+    throw new InvalidArgumentError(
+      `unknown environment ${bad.join(', ')} (known: ${ENVIRONMENT_NAMES.join(', ')})`,
+    );
+  return [...new Set(names)] as EnvironmentName[];
+};
+const url = (raw: string) => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError(`not a URL: "${raw}"`);
+  }
+  if (!/^https?:$/.test(u.protocol)) throw new InvalidArgumentError(`must be http(s): "${raw}"`);
+  return raw.replace(/\/+$/, '');
+};
+const factor = (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || (n !== 0 && n <= 1))
+    throw new InvalidArgumentError(`--step-factor must be 0 (off) or above 1, got "${raw}"`);
+  return n;
+};
+
+const program = new Command('compare')
+  .description(
+    'Runs the same open-model load against the app as a host process (native), in a container and in a VM,\n' +
+      'with equal resource limits, and writes results.json, report.md and SVG charts.',
+  )
+  .option(
+    '--quick',
+    'short mode: native and container, one low rate, 3 runs of 10 s, 5 starts (what CI runs)',
+  )
+  .addOption(
+    new Option('--environments <list>', 'environments to measure, comma-separated')
+      .default(['native', 'container', 'vm'], 'native,container,vm')
+      .argParser(environmentList),
+  )
+  .addOption(
+    new Option('--rates <list>', 'offered rates in req/s, comma-separated')
+      .default([25, 50, 100], '25,50,100')
+      .argParser(rateList),
+  )
+  .addOption(
+    new Option(
+      '--step-factor <x>',
+      'after the last rate, multiply by this until every path saturates (0: off)',
+    )
+      .default(1.5)
+      .argParser(factor),
+  )
+  .addOption(
+    new Option('--max-rate <n>', 'never offer more than this (req/s)')
+      .default(2000)
+      .argParser(positiveInt('--max-rate')),
+  )
+  .addOption(
+    new Option('--repetitions <n>', 'runs per rate and path')
+      .default(5)
+      .argParser(positiveInt('--repetitions')),
+  )
+  .addOption(new Option('--duration <s>', 'seconds per run').default(30).argParser(positiveInt('--duration')))
+  .addOption(
+    new Option('--warmup <s>', 'discarded warm-up seconds per rate and path')
+      .default(10)
+      .argParser(wholeOrZero('--warmup')),
+  )
+  .addOption(
+    new Option('--startups <n>', 'start-up measurements per environment')
+      .default(10)
+      .argParser(wholeOrZero('--startups')),
+  )
+  .addOption(new Option('--mix <name>', 'request mix').choices(['default', 'trivial']).default('default'))
+  .addOption(
+    new Option('--image <name>', 'the app image for the container').default(
+      process.env.CB_APP_IMAGE ?? 'cloud-benchmark/app:dev',
+    ),
+  )
+  .addOption(
+    new Option('--vm-url <url>', "a provisioned VM's app URL (vagrant up forwards 127.0.0.1:8081)").argParser(
+      url,
+    ),
+  )
+  .addOption(
+    new Option('--vm-accel <how>', 'how the VM runs, when the compare cannot see its qemu process').choices([
+      'hardware',
+      'emulated',
+    ]),
+  )
+  .addOption(
+    new Option(
+      '--otlp-endpoint <url>',
+      'OTLP endpoint every copy exports traces and logs to (default: exporters off)',
+    ).argParser(url),
+  )
+  .addOption(
+    new Option('--native-port <n>', 'loopback port of the native copy')
+      .default(18580)
+      .argParser(positiveInt('--native-port')),
+  )
+  .addOption(
+    new Option('--container-port <n>', 'loopback port the container is published on')
+      .default(18581)
+      .argParser(positiveInt('--container-port')),
+  )
+  .option('--allow-unequal-limits', 'measure even when /status shows different CPU or memory limits')
+  .addOption(
+    new Option('--vegeta <path>', 'the vegeta binary').default(
+      process.env.CB_BIN_DIR ? join(process.env.CB_BIN_DIR, 'vegeta') : 'vegeta',
+    ),
+  )
+  .addOption(
+    new Option('--out <dir>', 'output directory').default(
+      join('compare-results', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)),
+    ),
+  )
+  .option(
+    '--report-only <dir>',
+    "re-render report.md and charts from a directory's results.json, run nothing",
+  )
+  .showHelpAfterError('(add --help for usage)');
+
+async function write(dir: string, results: Results): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(dir, 'report.md'), renderReport(results));
+  for (const [file, svg] of Object.entries(await renderCharts(results))) writeFileSync(join(dir, file), svg);
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const o = program.opts();
+  if (o.reportOnly) {
+    const dir = resolve(o.reportOnly as string);
+    const file = join(dir, 'results.json');
+    if (!existsSync(file)) throw new Error(`${file} does not exist`);
+    await write(dir, parseResults(readFileSync(file, 'utf8'), file));
+    console.log(`report and charts re-rendered in ${dir}`);
+    return 0;
+  }
+  const quick = Boolean(o.quick);
+  const source = (name: string) => program.getOptionValueSource(name);
+  // --quick sets what the user did not set explicitly.
+  const pick = <T>(name: string, quickValue: T): T =>
+    quick && source(name) === 'default' ? quickValue : (o[name] as T);
+  const cpus = Number(versions.BENCH_CPUS);
+  const memoryMib = Number(versions.BENCH_MEMORY_MIB);
+  const settings: RunSettings = {
+    quick,
+    rates: pick('rates', [20]),
+    stepFactor: pick('stepFactor', 0),
+    maxRate: o.maxRate as number,
+    repetitions: pick('repetitions', 3),
+    durationSeconds: pick('duration', 10),
+    warmupSeconds: pick('warmup', 3),
+    startups: pick('startups', 5),
+    mix: o.mix as RunSettings['mix'],
+    cpus,
+    memoryMib,
+    telemetry: o.otlpEndpoint
+      ? `full, OTLP to ${o.otlpEndpoint as string}`
+      : 'spans and OTLP exports off (OTEL_TRACES_EXPORTER=none, OTEL_LOGS_EXPORTER=none); Prometheus metrics and the stdout access log on',
+    loadDriver: `vegeta ${await vegetaVersion(o.vegeta as string).catch(() => {
+      throw new Error(
+        `the load driver vegeta is not runnable at "${o.vegeta as string}" (build it: bash scripts/toolchain/go-programs.sh vegeta; or pass --vegeta)`,
+      );
+    })}`,
+  };
+  const app: AppSettings = {
+    cpus,
+    memoryMib,
+    otlpEndpoint: o.otlpEndpoint as string | undefined,
+    healthTimeoutMs: 30_000,
+  };
+  const wanted = pick<EnvironmentName[]>('environments', ['native', 'container']);
+  const all: Record<EnvironmentName, () => Environment> = {
+    native: () => nativeEnvironment(REPO_ROOT, app, o.nativePort as number),
+    container: () => containerEnvironment(o.image as string, app, o.containerPort as number),
+    vm: () => vmEnvironment(o.vmUrl as string | undefined, o.vmAccel as Acceleration | undefined),
+  };
+  const out = resolve(o.out as string);
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: leave now
+    console.log(
+      '\nCtrl-C: stopping the current run, keeping what was measured (Ctrl-C again to leave at once)',
+    );
+    controller.abort();
+  });
+  const t0 = performance.now();
+  const log = (line: string) =>
+    console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}`);
+  log(
+    `compare: ${wanted.join(', ')}; rates ${settings.rates.join(', ')} req/s${settings.stepFactor ? ` then ×${settings.stepFactor} to saturation` : ''}; ${settings.repetitions} × ${settings.durationSeconds} s; output ${out}`,
+  );
+  const results = await runComparison({
+    settings,
+    environments: wanted.map((n) => all[n]()),
+    machine: await describeMachine(),
+    vegeta: o.vegeta as string,
+    allowUnequalLimits: Boolean(o.allowUnequalLimits),
+    signal: controller.signal,
+    log,
+  });
+  await write(out, results);
+  log(`wrote ${join(out, 'report.md')}, results.json and ${4} charts`);
+  if (!results.complete) {
+    log(`INCOMPLETE: ${results.interruption ?? 'stopped'} (partial results kept)`);
+    return controller.signal.aborted ? 130 : 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+  },
+);

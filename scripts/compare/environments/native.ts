@@ -1,0 +1,102 @@
+// The baseline: the built app as a plain host process (as `npm start` runs it), placed in a cgroup with
+// the container's CPU quota and memory limit. Each start gets an empty compile cache, as a fresh
+// container does, so start-up times compare like with like.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { firstHealthy } from '../app-probe.ts';
+import { createLimitGroup, type LimitGroup } from './cgroup.ts';
+import { type AppSettings, appEnv, type Environment, type Started } from './environment.ts';
+
+export function nativeEnvironment(repo: string, settings: AppSettings, port: number): Environment {
+  let group: LimitGroup | undefined;
+  let groupError: string | undefined;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    name: 'native',
+    unavailable() {
+      if (!existsSync(join(repo, 'app/dist/main.mjs')))
+        return Promise.resolve('app/dist is not built (run npm run build)');
+      try {
+        group ??= createLimitGroup(
+          `cloud-benchmark-native-${process.pid}`,
+          settings.cpus,
+          settings.memoryMib,
+        );
+      } catch (error) {
+        // Still measurable; the limits check then reports the difference (see --allow-unequal-limits).
+        groupError = `no cgroup for the limits (${(error as Error).message})`;
+      }
+      return Promise.resolve(undefined);
+    },
+    cleanup() {
+      try {
+        group?.remove();
+      } catch {
+        // a process still in it (killed, not yet reaped): the kernel refuses; harmless, named for the pid
+      }
+      return Promise.resolve();
+    },
+    describe() {
+      return Promise.resolve({
+        command: 'node --import ./app/dist/preload.mjs app/dist/main.mjs',
+        limits: group
+          ? `cgroup ${group.version}: ${settings.cpus} CPU, ${settings.memoryMib} MiB`
+          : (groupError ?? 'none'),
+      });
+    },
+    async start(): Promise<Started> {
+      const cache = mkdtempSync(join(tmpdir(), 'cb-compile-cache-'));
+      const t0 = performance.now();
+      // The shell joins the cgroup, then becomes node: the app runs inside the limits from its first instruction.
+      const child = spawn(
+        'sh',
+        [
+          '-c',
+          'for f in $CB_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"',
+          'sh',
+          process.execPath,
+          '--enable-source-maps',
+          '--import',
+          './app/dist/preload.mjs',
+          'app/dist/main.mjs',
+        ],
+        {
+          cwd: repo,
+          env: {
+            PATH: process.env.PATH ?? '',
+            ...appEnv(settings, 'native'),
+            HOST: '127.0.0.1',
+            PORT: String(port),
+            NODE_COMPILE_CACHE: cache,
+            CB_CGROUP_PROCS: group?.procsFiles.join(' ') ?? '',
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+      const exited = () =>
+        child.exitCode !== null || child.signalCode !== null
+          ? `the native app exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`
+          : undefined;
+      const stop = async () => {
+        if (!exited()) {
+          const gone = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await Promise.race([gone, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+        }
+        rmSync(cache, { recursive: true, force: true });
+      };
+      try {
+        const startupMs = await firstHealthy(url, t0, settings.healthTimeoutMs, exited);
+        return { paths: [{ label: 'native', url }], startupMs, stop };
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// The open-model load of the compare command, driven by vegeta (MIT): `vegeta attack -rate` sends at a
+// constant arrival rate whether or not earlier requests have answered, as k6's constant-arrival-rate
+// does. k6 itself is AGPL and may not run on this project's build machines (issue #3); the k6 scripts in
+// loadtests/ are the same mix for users. Headline percentiles come from vegeta's own report of every
+// request, never from a histogram's buckets.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { MixEntry } from '../../loadtests/lib/mix.ts';
+
+const run = promisify(execFile);
+
+export interface LoadResult {
+  readonly offeredRate: number;
+  readonly durationSeconds: number;
+  /** Requests an open model should have sent: rate × duration. */
+  readonly expected: number;
+  readonly sent: number;
+  /** Requests the driver could not send on time because every worker was busy (k6: dropped_iterations). */
+  readonly dropped: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly achievedRps: number;
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p90: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly mean: number;
+  };
+  readonly statusCodes: Readonly<Record<string, number>>;
+  readonly errors: readonly string[];
+}
+
+/** vegeta's `report -type=json`, the fields used (durations in nanoseconds). */
+interface VegetaReport {
+  latencies: { mean: number; '50th': number; '90th': number; '95th': number; '99th': number; max: number };
+  duration: number;
+  wait: number;
+  requests: number;
+  throughput: number;
+  success: number;
+  status_codes: Record<string, number> | null;
+  errors: string[] | null;
+}
+
+/**
+ * vegeta round-robins over its targets, so the mix is spelled out by weight (per 5 %), interleaved by
+ * smooth weighted round-robin: the routes alternate instead of arriving in blocks.
+ */
+export function targetLines(baseUrl: string, mix: readonly MixEntry[]): string[] {
+  const slots = mix.map((e) => Math.max(1, Math.round(e.weight / 5)));
+  const total = slots.reduce((a, b) => a + b, 0);
+  const current = slots.map(() => 0);
+  const lines: string[] = [];
+  for (let i = 0; i < total; i++) {
+    slots.forEach((w, k) => (current[k]! += w));
+    const k = current.indexOf(Math.max(...current));
+    current[k]! -= total;
+    const e = mix[k]!;
+    lines.push(
+      JSON.stringify({
+        method: e.method,
+        url: `${baseUrl}${e.route}${e.query ? `?${e.query}` : ''}`,
+        ...(e.body
+          ? { body: Buffer.from(e.body).toString('base64'), header: { 'Content-Type': ['application/json'] } }
+          : {}),
+      }),
+    );
+  }
+  return lines;
+}
+
+export interface AttackOptions {
+  readonly vegeta: string;
+  readonly baseUrl: string;
+  readonly mix: readonly MixEntry[];
+  readonly rate: number;
+  readonly durationSeconds: number;
+  /** Upper bound on concurrent requests (k6's maxVUs); beyond it requests are dropped, and counted. */
+  readonly maxWorkers: number;
+  readonly timeoutSeconds: number;
+  readonly signal?: AbortSignal;
+}
+
+export async function attack(o: AttackOptions): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-vegeta-'));
+  try {
+    const targets = join(dir, 'targets.jsonl');
+    const results = join(dir, 'results.bin');
+    writeFileSync(targets, targetLines(o.baseUrl, o.mix).join('\n') + '\n');
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        o.vegeta,
+        [
+          'attack',
+          '-format=json',
+          `-targets=${targets}`,
+          `-rate=${o.rate}/1s`,
+          `-duration=${o.durationSeconds}s`,
+          `-timeout=${o.timeoutSeconds}s`,
+          '-workers=10',
+          `-max-workers=${o.maxWorkers}`,
+          `-output=${results}`,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // Ctrl-C: vegeta stops on SIGINT and still writes the results it has.
+      const onAbort = () => child.kill('SIGINT');
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', reject);
+      child.on('exit', (code, sig) => {
+        o.signal?.removeEventListener('abort', onAbort);
+        if (code === 0 || o.signal?.aborted) resolve();
+        else reject(new Error(`vegeta attack exited with ${code ?? sig}: ${stderr.trim()}`));
+      });
+    });
+    // Stopped by Ctrl-C: the run is incomplete and is not recorded, so its partial file is not read.
+    if (o.signal?.aborted) throw new Error('interrupted (Ctrl-C)');
+    const { stdout } = await run(o.vegeta, ['report', '-type=json', results], { maxBuffer: 16 << 20 });
+    return toResult(JSON.parse(stdout) as VegetaReport, o.rate, o.durationSeconds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ms = (ns: number) => ns / 1e6;
+
+export function toResult(r: VegetaReport, rate: number, durationSeconds: number): LoadResult {
+  const expected = Math.round(rate * durationSeconds);
+  const ok = Math.round(r.requests * r.success);
+  return {
+    offeredRate: rate,
+    durationSeconds,
+    expected,
+    sent: r.requests,
+    dropped: Math.max(0, expected - r.requests),
+    ok,
+    failed: r.requests - ok,
+    // Successful responses per second over the attack plus the wait for the last answers.
+    achievedRps: r.throughput,
+    latencyMs: {
+      p50: ms(r.latencies['50th']),
+      p90: ms(r.latencies['90th']),
+      p95: ms(r.latencies['95th']),
+      p99: ms(r.latencies['99th']),
+      max: ms(r.latencies.max),
+      mean: ms(r.latencies.mean),
+    },
+    statusCodes: r.status_codes ?? {},
+    errors: (r.errors ?? []).slice(0, 5),
+  };
+}
+
+export async function vegetaVersion(vegeta: string): Promise<string> {
+  const { stdout } = await run(vegeta, ['-version']);
+  return /Version:\s*(\S+)/.exec(stdout)?.[1] ?? stdout.trim();
+}

@@ -1,0 +1,81 @@
+// results.json: everything a report is made from. The report and charts are pure functions of it, so
+// a run can be re-rendered (npm run compare -- --report-only DIR) and the generator tested on fixtures.
+import type { AppStatus, ResourceUse } from './app-probe.ts';
+import type { EnvironmentName } from './environments/environment.ts';
+import type { LoadResult } from './load-driver.ts';
+
+export const RESULTS_VERSION = 1;
+
+export interface RunSettings {
+  readonly quick: boolean;
+  readonly rates: readonly number[];
+  /** Keep stepping beyond `rates` by this factor until every path saturates (0: only the given rates). */
+  readonly stepFactor: number;
+  readonly maxRate: number;
+  readonly repetitions: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly startups: number;
+  readonly mix: 'default' | 'trivial';
+  readonly cpus: number;
+  readonly memoryMib: number;
+  readonly telemetry: string;
+  readonly loadDriver: string;
+}
+
+export interface EnvironmentRecord {
+  readonly name: EnvironmentName;
+  /** Why it was skipped; absent when it ran. */
+  readonly skipped?: string;
+  readonly facts: Readonly<Record<string, string>>;
+  readonly status?: AppStatus;
+}
+
+export interface Window {
+  readonly environment: EnvironmentName;
+  readonly path: string;
+  readonly pathNote?: string;
+  readonly rate: number;
+  readonly repetition: number;
+  readonly load: LoadResult;
+  readonly resources?: ResourceUse;
+  /** The environment could not keep up: requests dropped, more than 1 % failed, or late. */
+  readonly saturated: boolean;
+}
+
+export interface Results {
+  readonly version: typeof RESULTS_VERSION;
+  readonly startedAt: string;
+  finishedAt?: string;
+  /** False when the run was interrupted (Ctrl-C) or failed part-way: the report says so. */
+  complete: boolean;
+  interruption?: string;
+  readonly settings: RunSettings;
+  readonly machine: Readonly<Record<string, string>>;
+  readonly environments: EnvironmentRecord[];
+  readonly startupMs: Partial<Record<EnvironmentName, number[]>>;
+  readonly windows: Window[];
+}
+
+/** A window is sustained when nothing was dropped, ≤ 1 % failed and ≥ 99 % of the offered requests were sent. */
+export function isSaturated(load: LoadResult): boolean {
+  return load.dropped > 0 || load.sent < 0.99 * load.expected || load.failed > 0.01 * Math.max(1, load.sent);
+}
+
+export function parseResults(text: string, source: string): Results {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const r = data as Partial<Results>;
+  if (
+    r.version !== RESULTS_VERSION ||
+    !Array.isArray(r.windows) ||
+    !Array.isArray(r.environments) ||
+    !r.settings
+  )
+    throw new Error(`${source} is not a compare results file (version ${RESULTS_VERSION})`);
+  return r as Results;
+}

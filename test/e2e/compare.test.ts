@@ -1,0 +1,161 @@
+// The compare command end to end, in its short mode, against the real app as a host process and in a
+// real container (the VM is covered by the stack test; booting one more under emulation here would cost
+// minutes for nothing new). Also: Ctrl-C keeps partial results and leaves nothing behind; bad options
+// get a clear error.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Results } from '../../scripts/compare/results.ts';
+import { APP_IMAGE, dockerUnavailable, skipLoudly } from '../helpers/images.ts';
+
+const repo = resolve(import.meta.dirname, '../..');
+const vegeta = join(process.env.CB_BIN_DIR ?? '/nonexistent', 'vegeta');
+const skip =
+  dockerUnavailable(APP_IMAGE) ??
+  skipLoudly(
+    'compare command',
+    existsSync(vegeta) ? undefined : `vegeta is not built at ${vegeta} (run scripts/toolchain.sh)`,
+  );
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the compare CLI; `interruptWhen` sends SIGINT once stdout matches it. */
+function compare(args: string[], interruptWhen?: RegExp): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(
+      process.execPath,
+      ['scripts/compare/cli.ts', '--vegeta', vegeta, '--image', APP_IMAGE, ...args],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (interruptWhen && !sent && interruptWhen.test(stdout)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+/** Cgroups the native baseline was placed in, left behind (v1 controllers here; v2 at the root). */
+const leftoverGroups = () =>
+  ['/sys/fs/cgroup', '/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory']
+    .filter(existsSync)
+    .flatMap((d) => readdirSync(d).filter((n) => n.startsWith('cloud-benchmark-native-')));
+const leftoverContainers = () =>
+  execFileSync('docker', ['ps', '-a', '--filter', 'name=cb-compare-', '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  }).trim();
+
+describe.skipIf(skip)('npm run compare -- --quick (native and container, real load)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'cb-compare-'));
+  let run: Run;
+  let results: Results;
+
+  it('runs, prints progress and writes results.json, report.md and four SVG charts', async () => {
+    run = await compare(['--quick', '--out', out]);
+    console.log(run.stdout);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/start-up 5\/5 native: \d+ ms/);
+    expect(run.stdout).toMatch(/20 req\/s, run 3\/3, container \(published port\): p50 [\d.]+ ms/);
+    for (const f of [
+      'results.json',
+      'report.md',
+      'latency-vs-load.svg',
+      'throughput.svg',
+      'startup.svg',
+      'memory.svg',
+    ])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    results = readResults(out);
+    expect(results.complete).toBe(true);
+  }, 600_000);
+
+  it('verified equal limits from each copy’s /status: 1 CPU, 512 MiB, native in its own cgroup', () => {
+    const byName = Object.fromEntries(results.environments.map((e) => [e.name, e]));
+    for (const name of ['native', 'container'] as const) {
+      expect(byName[name]?.status?.environment).toBe(name);
+      expect(byName[name]?.status?.limits).toMatchObject({ cpus: 1, memory_bytes: 512 * 2 ** 20 });
+    }
+  });
+
+  it('measured start-up 5 times per environment and every run of every path, interleaved', () => {
+    expect(results.startupMs.native).toHaveLength(5);
+    expect(results.startupMs.container).toHaveLength(5);
+    const paths = [...new Set(results.windows.map((w) => w.path))];
+    expect(paths).toContain('native');
+    expect(paths).toContain('container (published port)');
+    for (const p of paths) expect(results.windows.filter((w) => w.path === p)).toHaveLength(3);
+    // Interleaved: the first three windows are three different paths, not one path three times.
+    expect(new Set(results.windows.slice(0, paths.length).map((w) => w.path)).size).toBe(paths.length);
+    for (const w of results.windows) {
+      expect(w.load.expected).toBe(200); // 20 req/s × 10 s
+      expect(w.load.ok, `${w.path} run ${w.repetition}`).toBe(200);
+      expect(w.load.latencyMs.p99).toBeGreaterThan(0);
+      expect(w.resources?.rssMaxMiB).toBeGreaterThan(20);
+    }
+  });
+
+  it('records the machine and the userland-proxy setting of the published path', () => {
+    expect(results.machine['Docker engine']).toMatch(/^\d+\./);
+    const published = results.windows.find((w) => w.path === 'container (published port)');
+    expect(published?.pathNote).toMatch(/^userland proxy (on|off)$/);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('| start-up: command → first 200 on /health (ms) |');
+    expect(report).toContain('**quick mode**');
+    expect(leftoverContainers()).toBe('');
+    expect(leftoverGroups()).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('npm run compare: interruption and bad input', () => {
+  it('Ctrl-C during the load keeps what was measured, marks it incomplete, and removes its container', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cb-compare-int-'));
+    const run = await compare(
+      ['--quick', '--startups', '1', '--warmup', '0', '--out', out],
+      /run 1\/3, [^\n]+\n/,
+    );
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stdout).toContain('Ctrl-C: stopping the current run');
+    const results = readResults(out);
+    expect(results.complete).toBe(false);
+    expect(results.interruption).toMatch(/interrupted/);
+    expect(results.windows.length).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('> **Incomplete run**');
+    expect(leftoverContainers()).toBe('');
+    expect(leftoverGroups()).toEqual([]);
+  }, 300_000);
+
+  it.each([
+    [['--rates', '10,abc'], /rates must be positive whole numbers/],
+    [['--environments', 'native,cloud'], /unknown environment cloud/],
+    [['--duration', '-5'], /--duration must be a positive whole number/],
+    [['--vm-url', 'ftp://x'], /must be http\(s\)/],
+    [['--mix', 'heavy'], /Allowed choices are default, trivial/],
+  ])('%j is refused with a clear message, nothing run', async (args, message) => {
+    const run = await compare(args);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('an environment that cannot run is skipped with the reason; none left is an error', async () => {
+    const run = await compare(['--environments', 'vm', '--startups', '0']);
+    expect(run.stdout).toMatch(/SKIP vm: no --vm-url given/);
+    expect(run.code).toBe(1);
+  });
+});
