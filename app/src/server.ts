@@ -75,7 +75,16 @@ export async function startService(options: StartOptions): Promise<RunningServic
     tracing: telemetry?.tracing ?? false,
   };
 
-  const server = createServer({ keepAliveTimeout: 5000 }, createApp(ctx));
+  const server = createServer(
+    {
+      keepAliveTimeout: 5000,
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // How often Node checks those timeouts (default 30 s): a slow client is cut within ~1 s of its limit.
+      connectionsCheckingInterval: 1000,
+    },
+    createApp(ctx),
+  );
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

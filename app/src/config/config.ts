@@ -37,6 +37,14 @@ const schema = z.object({
   SHUTDOWN_DRAIN_MS: int(0, 120_000, 10_000),
   SHUTDOWN_DELAY_MS: int(0, 60_000, 0),
 
+  // Overload and slow clients: shed (503 + Retry-After) beyond this many requests in progress, or while
+  // the event loop runs this late (0: off); close a connection whose request headers, or whole request,
+  // take longer than this to arrive (slowloris).
+  MAX_IN_FLIGHT: int(1, 100_000, 256),
+  MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000, 250),
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 30_000),
+
   // Upper bounds of the workload endpoints: no single request (nor a crowd of them) can exhaust the host.
   CPU_MAX_ITERATIONS: int(1, 1_000_000_000, 50_000_000),
   MEMORY_MAX_MB: int(1, 1024, 64),
@@ -83,6 +91,12 @@ export interface Config {
   readonly environmentOverride: DeploymentEnvironment | undefined;
   readonly shutdownDrainMs: number;
   readonly shutdownDelayMs: number;
+  readonly http: {
+    readonly maxInFlight: number;
+    readonly maxEventLoopDelayMs: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+  };
   readonly workloads: {
     readonly cpuMaxIterations: number;
     readonly memoryMaxMb: number;
@@ -142,6 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const r = parsed.data;
+  if (r.HTTP_HEADERS_TIMEOUT_MS > r.HTTP_REQUEST_TIMEOUT_MS) {
+    // Node's rule: the headers are part of the request.
+    throw new ConfigError(['HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS']);
+  }
   if (r.OTEL_BSP_MAX_EXPORT_BATCH_SIZE > r.OTEL_BSP_MAX_QUEUE_SIZE) {
     throw new ConfigError(['OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not exceed OTEL_BSP_MAX_QUEUE_SIZE']);
   }
@@ -155,6 +173,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     environmentOverride: r.APP_ENVIRONMENT,
     shutdownDrainMs: r.SHUTDOWN_DRAIN_MS,
     shutdownDelayMs: r.SHUTDOWN_DELAY_MS,
+    http: Object.freeze({
+      maxInFlight: r.MAX_IN_FLIGHT,
+      maxEventLoopDelayMs: r.MAX_EVENT_LOOP_DELAY_MS,
+      headersTimeoutMs: r.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: r.HTTP_REQUEST_TIMEOUT_MS,
+    }),
     workloads: Object.freeze({
       cpuMaxIterations: r.CPU_MAX_ITERATIONS,
       memoryMaxMb: r.MEMORY_MAX_MB,

@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { AppContext } from './context.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { methodOrNotFound } from './middleware/fallback.ts';
+import { loadShedding } from './middleware/load-shedding.ts';
 import { requestTelemetry } from './middleware/request-telemetry.ts';
 import { probeRoutes } from './routes/probes.ts';
 import type { RouteDef } from './routes/route.ts';
@@ -28,6 +29,9 @@ export function createApp(ctx: AppContext): Express {
       unobserved: new Set(routes.filter((r) => !r.observed).map((r) => r.path)),
     }),
   );
+  // After telemetry, so shed requests are counted (status 503) like any other.
+  const probes = new Set(routes.filter((r) => !r.observed).map((r) => r.path));
+  app.use(loadShedding(ctx.config.http, probes));
   for (const route of routes) app[route.method](route.path, ...route.handlers);
   app.use(methodOrNotFound(routes));
   app.use(errorHandler(ctx.logger));

@@ -8,6 +8,7 @@ export const ProblemType = {
   invalidParameter: 'urn:cloud-benchmark:problem:invalid-parameter',
   invalidBody: 'urn:cloud-benchmark:problem:invalid-body',
   capacityExhausted: 'urn:cloud-benchmark:problem:capacity-exhausted',
+  overloaded: 'urn:cloud-benchmark:problem:overloaded',
   blank: 'about:blank',
 } as const;
 

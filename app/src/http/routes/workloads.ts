@@ -1,9 +1,10 @@
 // The benchmark workloads. Every parameter is bounded by configuration; memory and file I/O also
 // draw from shared budgets so that many concurrent requests cannot exhaust the host either.
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request } from 'express';
 import type { CapacityBudget } from '../../lib/capacity-budget.ts';
+import { readCgroupLimits } from '../../runtime/cgroup-limits.ts';
 import { burnCpu } from '../../workloads/cpu.ts';
 import { writeSyncReadDelete } from '../../workloads/file-io.ts';
 import { buildItems } from '../../workloads/json-payload.ts';
@@ -32,8 +33,16 @@ function acquire(budget: CapacityBudget, amount: number, unit: string): () => vo
   return release;
 }
 
+const MIB = 1024 * 1024;
+
+/** 75 % of the memory this process may use (its cgroup limit, else the machine's memory). */
+function memoryCeiling(): number {
+  return 0.75 * (readCgroupLimits().memoryBytes ?? totalmem());
+}
+
 export function workloadRoutes(ctx: AppContext): RouteDef[] {
   const w = ctx.config.workloads;
+  const rssCeiling = memoryCeiling();
   const ioDir = w.ioDir ?? tmpdir();
   const params = {
     cpu: { iterations: intParam(1, w.cpuMaxIterations, 100_000) },
@@ -74,6 +83,21 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
       handlers: [
         async (req, res) => {
           const { mb, holdMs } = parseQuery(req.query, params.memory);
+          // The budget counts memory held by requests in progress; released blocks stay resident until
+          // the next GC, which falls behind at hundreds of allocations per second. The process's real
+          // size is the last word: past the ceiling, refuse instead of being OOM-killed.
+          const rss = process.memoryUsage.rss();
+          if (rss + mb * MIB > rssCeiling) {
+            throw new HttpProblem(
+              {
+                type: ProblemType.capacityExhausted,
+                title: 'Workload capacity exhausted',
+                status: 503,
+                detail: `the process is at ${Math.round(rss / MIB)} MiB of its ${Math.round(rssCeiling / MIB)} MiB ceiling (75 % of its memory limit); retry later`,
+              },
+              { 'Retry-After': '1' },
+            );
+          }
           const release = acquire(ctx.budgets.memoryMb, mb, 'MiB');
           try {
             const { bytes } = await holdMemory(mb, holdMs);
@@ -136,11 +160,28 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
           const started = performance.now();
           const statuses = await Promise.all(
             Array.from({ length: calls }, async () => {
-              const response = await fetch(target, { signal: AbortSignal.timeout(ms + 5000) });
-              await response.arrayBuffer();
-              return response.status;
+              try {
+                const response = await fetch(target, { signal: AbortSignal.timeout(ms + 5000) });
+                await response.arrayBuffer();
+                return response.status;
+              } catch (error) {
+                // The downstream call is this server: a timeout means it is overloaded, not broken.
+                if ((error as Error).name === 'TimeoutError') return 503;
+                throw error;
+              }
             }),
           );
+          if (statuses.includes(503)) {
+            throw new HttpProblem(
+              {
+                type: ProblemType.overloaded,
+                title: 'Overloaded',
+                status: 503,
+                detail: `${statuses.filter((s) => s === 503).length} of ${calls} downstream calls were shed or timed out; retry later`,
+              },
+              { 'Retry-After': '1' },
+            );
+          }
           res.json({ calls, statuses, elapsed_ms: performance.now() - started });
         },
       ],
