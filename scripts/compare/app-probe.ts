@@ -11,6 +11,7 @@ export interface AppStatus {
     readonly cpus: number | null;
     readonly memory_bytes: number | null;
   };
+  readonly telemetry?: { readonly tracing: boolean };
 }
 
 /** Polls /health until 200; returns ms since `since` (performance.now() when the start command ran). */

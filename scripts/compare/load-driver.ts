@@ -153,7 +153,7 @@ export function toResult(r: VegetaReport, rate: number, durationSeconds: number)
       mean: ms(r.latencies.mean),
     },
     statusCodes: r.status_codes ?? {},
-    errors: (r.errors ?? []).slice(0, 5),
+    errors: (r.errors ?? []).slice(0, 20),
   };
 }
 

@@ -57,9 +57,14 @@ export interface Results {
   readonly windows: Window[];
 }
 
-/** A window is sustained when nothing was dropped, ≤ 1 % failed and ≥ 99 % of the offered requests were sent. */
+/**
+ * A window is saturated when more than 0.1 % of the offered requests were dropped (not sent on time) or
+ * failed, or fewer than 99 % were sent. Not "any drop": a single late tick, one request in thousands, is
+ * a scheduling hiccup of a 2-core machine shared by server and load driver, not a limit of the server.
+ */
 export function isSaturated(load: LoadResult): boolean {
-  return load.dropped > 0 || load.sent < 0.99 * load.expected || load.failed > 0.01 * Math.max(1, load.sent);
+  const tolerated = 0.001 * load.expected;
+  return load.dropped > tolerated || load.failed > tolerated || load.sent < 0.99 * load.expected;
 }
 
 export function parseResults(text: string, source: string): Results {

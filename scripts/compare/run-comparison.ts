@@ -22,18 +22,26 @@ class Interrupted extends Error {}
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const rotate = <T>(xs: readonly T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.length]!);
 
-/** The limits each running copy reports in /status must be equal, or the comparison is not fair. */
-function limitsMismatch(
-  statuses: { name: string; cpus: number | null; memory: number | null }[],
-): string | undefined {
-  const [first, ...rest] = statuses;
+interface Fairness {
+  readonly name: string;
+  readonly cpus: number | null;
+  readonly memory: number | null;
+  readonly tracing: boolean | undefined;
+}
+
+/** Each running copy's /status must show the same limits and the same telemetry, or the comparison is not fair. */
+export function unfairness(copies: readonly Fairness[]): string | undefined {
+  const [first, ...rest] = copies;
   if (!first) return undefined;
-  const differ = rest.some((s) => s.cpus !== first.cpus || s.memory !== first.memory);
+  const differ = rest.some(
+    (c) => c.cpus !== first.cpus || c.memory !== first.memory || c.tracing !== first.tracing,
+  );
+  const mib = (b: number | null) => (b === null ? 'unlimited' : `${b / 2 ** 20} MiB`);
   return differ
-    ? statuses
+    ? copies
         .map(
-          (s) =>
-            `${s.name}: cpus ${s.cpus ?? 'unlimited'}, memory ${s.memory === null ? 'unlimited' : `${s.memory / 2 ** 20} MiB`}`,
+          (c) =>
+            `${c.name}: cpus ${c.cpus ?? 'unlimited'}, memory ${mib(c.memory)}, tracing ${c.tracing ?? 'unknown'}`,
         )
         .join('; ')
     : undefined;
@@ -83,7 +91,7 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
 
     // The copies under load, and the proof that they got the same resources.
     const paths: (LoadPath & { environment: Environment['name'] })[] = [];
-    const statuses: { name: string; cpus: number | null; memory: number | null }[] = [];
+    const statuses: Fairness[] = [];
     for (const env of available) {
       check();
       const started = await env.start();
@@ -94,15 +102,20 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
           `${started.paths[0]!.url}/status says environment "${status.environment}", expected "${env.name}"`,
         );
       results.environments.push({ name: env.name, facts: await env.describe(), status });
-      statuses.push({ name: env.name, cpus: status.limits.cpus, memory: status.limits.memory_bytes });
+      statuses.push({
+        name: env.name,
+        cpus: status.limits.cpus,
+        memory: status.limits.memory_bytes,
+        tracing: status.telemetry?.tracing,
+      });
       for (const p of started.paths) paths.push({ ...p, environment: env.name });
     }
-    const mismatch = limitsMismatch(statuses);
+    const mismatch = unfairness(statuses);
     if (mismatch && !ctx.allowUnequalLimits)
       throw new Error(
-        `resource limits differ, the comparison would not be fair: ${mismatch} (--allow-unequal-limits to run anyway)`,
+        `resource limits or telemetry differ, the comparison would not be fair: ${mismatch} (--allow-unequal-limits to run anyway)`,
       );
-    if (mismatch) log(`WARNING: unequal limits (--allow-unequal-limits): ${mismatch}`);
+    if (mismatch) log(`WARNING: not equal (--allow-unequal-limits): ${mismatch}`);
     log(`load paths: ${paths.map((p) => `${p.label} ${p.url}${p.note ? ` [${p.note}]` : ''}`).join(', ')}`);
 
     const mix = s.mix === 'trivial' ? [TRIVIAL] : REQUEST_MIX;

@@ -10,7 +10,22 @@ import { firstHealthy } from '../app-probe.ts';
 import { createLimitGroup, type LimitGroup } from './cgroup.ts';
 import { type AppSettings, appEnv, type Environment, type Started } from './environment.ts';
 
-export function nativeEnvironment(repo: string, settings: AppSettings, port: number): Environment {
+/** What the native copy runs; the default is the built app as `npm start` runs it. */
+export interface NativeCommand {
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export const APP_COMMAND: NativeCommand = {
+  args: ['--enable-source-maps', '--import', './app/dist/preload.mjs', 'app/dist/main.mjs'],
+};
+
+export function nativeEnvironment(
+  repo: string,
+  settings: AppSettings,
+  port: number,
+  command: NativeCommand = APP_COMMAND,
+): Environment {
   let group: LimitGroup | undefined;
   let groupError: string | undefined;
   const url = `http://127.0.0.1:${port}`;
@@ -41,7 +56,7 @@ export function nativeEnvironment(repo: string, settings: AppSettings, port: num
     },
     describe() {
       return Promise.resolve({
-        command: 'node --import ./app/dist/preload.mjs app/dist/main.mjs',
+        command: `node ${command.args.join(' ')}`,
         limits: group
           ? `cgroup ${group.version}: ${settings.cpus} CPU, ${settings.memoryMib} MiB`
           : (groupError ?? 'none'),
@@ -58,10 +73,7 @@ export function nativeEnvironment(repo: string, settings: AppSettings, port: num
           'for f in $CB_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"',
           'sh',
           process.execPath,
-          '--enable-source-maps',
-          '--import',
-          './app/dist/preload.mjs',
-          'app/dist/main.mjs',
+          ...command.args,
         ],
         {
           cwd: repo,
@@ -72,6 +84,7 @@ export function nativeEnvironment(repo: string, settings: AppSettings, port: num
             PORT: String(port),
             NODE_COMPILE_CACHE: cache,
             CB_CGROUP_PROCS: group?.procsFiles.join(' ') ?? '',
+            ...command.env,
           },
           stdio: ['ignore', 'ignore', 'pipe'],
         },

@@ -1,0 +1,58 @@
+// The highest constant arrival rate a copy of the app sustains: rates rise by `factor` until a run
+// drops or fails requests (results.ts isSaturated), then `bisect` halving steps between the last good
+// and the first bad rate. Used by the overhead and soak benchmarks and the overload test.
+import type { MixEntry } from '../../loadtests/lib/mix.ts';
+import { attack, type LoadResult } from './load-driver.ts';
+import { isSaturated } from './results.ts';
+
+export interface SaturationOptions {
+  readonly vegeta: string;
+  readonly baseUrl: string;
+  readonly mix: readonly MixEntry[];
+  readonly startRate: number;
+  readonly factor?: number;
+  readonly stepSeconds?: number;
+  readonly bisect?: number;
+  readonly maxWorkers: number;
+  readonly maxRate?: number;
+  readonly log?: (rate: number, result: LoadResult, saturated: boolean) => void;
+}
+
+export interface Saturation {
+  /** Highest rate sustained; 0 when even the start rate was too much. */
+  readonly sustained: number;
+  /** Lowest rate that saturated; undefined when maxRate was reached first. */
+  readonly saturatedAt: number | undefined;
+}
+
+export async function findSaturation(o: SaturationOptions): Promise<Saturation> {
+  const run = async (rate: number) => {
+    const result = await attack({
+      vegeta: o.vegeta,
+      baseUrl: o.baseUrl,
+      mix: o.mix,
+      rate,
+      durationSeconds: o.stepSeconds ?? 5,
+      maxWorkers: o.maxWorkers,
+      timeoutSeconds: 10,
+    });
+    const saturated = isSaturated(result);
+    o.log?.(rate, result, saturated);
+    return saturated;
+  };
+  let sustained = 0;
+  let saturatedAt: number | undefined;
+  for (let rate = o.startRate; rate <= (o.maxRate ?? Infinity); rate = Math.ceil(rate * (o.factor ?? 1.5))) {
+    if (await run(rate)) {
+      saturatedAt = rate;
+      break;
+    }
+    sustained = rate;
+  }
+  for (let i = 0; i < (o.bisect ?? 2) && saturatedAt !== undefined && saturatedAt - sustained > 1; i++) {
+    const mid = Math.round((sustained + saturatedAt) / 2);
+    if (await run(mid)) saturatedAt = mid;
+    else sustained = mid;
+  }
+  return { sustained, saturatedAt };
+}

@@ -1,0 +1,44 @@
+// npm run vm:up -- [--otlp-endpoint URL|none]: the VM without Vagrant, for machines with qemu but no
+// VirtualBox or libvirt (like this project's build machines): boots the project's Debian image under
+// qemu (KVM when CB_VM_ACCEL=kvm and /dev/kvm works, else TCG emulation), provisions it exactly as
+// `vagrant up` does (vagrant/provision.sh over ssh), prints the app's URL and keeps the VM up until
+// Ctrl-C. Then: npm run compare -- --vm-url <that URL>.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { versions } from '../lib/project-env.ts';
+import { Vm, VM_PORTS, VM_URL, vmImage, vmUnavailable } from '../../test/helpers/vm.ts';
+
+const { values } = parseArgs({ options: { 'otlp-endpoint': { type: 'string', default: 'none' } } });
+const otlp = values['otlp-endpoint'];
+if (otlp !== 'none' && !/^https?:\/\/[^\s]+$/.test(otlp)) {
+  console.error(`error: --otlp-endpoint must be an http(s) URL or "none", got "${otlp}"`);
+  process.exit(2);
+}
+const missing = vmUnavailable();
+if (missing) {
+  console.error(`error: ${missing}`);
+  process.exit(2);
+}
+const t0 = performance.now();
+const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
+const vm = new Vm(vmImage(), join(process.env.TMPDIR ?? '/tmp', 'cloud-benchmark-vm-console.log'));
+const stop = () => {
+  vm.stop();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+console.log(`==> boot (console: ${vm.console})`);
+await vm.waitForSsh();
+console.log(`<== ssh after ${seconds()} s`);
+console.log('==> provision (vagrant/provision.sh)');
+vm.provision({
+  NODE_VERSION: versions.NODE_VERSION!,
+  NODE_EXPORTER_VERSION: versions.NODE_EXPORTER_MODULE_VERSION!.replace(/^v/, ''),
+  BENCH_CPUS: versions.BENCH_CPUS!,
+  BENCH_MEMORY_MIB: versions.BENCH_MEMORY_MIB!,
+  OTLP_ENDPOINT: otlp,
+});
+console.log(`<== provisioned after ${seconds()} s`);
+console.log(`VM app: ${VM_URL} (node_exporter 127.0.0.1:${VM_PORTS.nodeExporter}); Ctrl-C stops the VM`);
+await new Promise(() => {});
