@@ -1,0 +1,201 @@
+// Telemetry overhead under an open-model load (prints measurements; it is not a test). Three servers,
+// each in a 1-CPU / 512 MiB cgroup as the compared environments are: a minimal node:http server doing
+// the same work (app/bench/bare-http.ts), the app with telemetry disabled (OTEL_SDK_DISABLED=true) and
+// the app with full telemetry (spans, OTLP traces and logs to a discard-all receiver, exemplars).
+// For the trivial route and the default request mix:
+//   1. the maximum sustainable rate: offered rates rise ×1.5 until a run drops or fails requests (vegeta,
+//      at most --max-in-flight requests in flight), then two bisection steps (scripts/compare/saturation.ts);
+//   2. p50/p99 at one fixed rate (half the lowest maximum of the three), medians of --runs runs.
+// Usage: npm run bench:overhead -- [--step-seconds 5] [--runs 3] [--run-seconds 10] [--mix trivial,default]
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
+import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../../loadtests/lib/mix.ts';
+import { type AppSettings, type Environment } from '../../scripts/compare/environments/environment.ts';
+import { APP_COMMAND, nativeEnvironment } from '../../scripts/compare/environments/native.ts';
+import { attack, type LoadResult } from '../../scripts/compare/load-driver.ts';
+import { findSaturation } from '../../scripts/compare/saturation.ts';
+import { loadToolchainEnv, REPO_ROOT, versions } from '../../scripts/lib/project-env.ts';
+
+loadToolchainEnv();
+const { values: args } = parseArgs({
+  options: {
+    'step-seconds': { type: 'string', default: '5' },
+    'run-seconds': { type: 'string', default: '10' },
+    runs: { type: 'string', default: '3' },
+    'start-rate': { type: 'string', default: '100' },
+    'max-in-flight': { type: 'string', default: '100' },
+    mix: { type: 'string', default: 'trivial,default' },
+  },
+});
+const positive = (name: keyof typeof args) => {
+  const n = Number(args[name]);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    console.error(`error: --${name} must be a positive whole number, got ${String(args[name])}`);
+    process.exit(2);
+  }
+  return n;
+};
+const STEP_SECONDS = positive('step-seconds');
+const RUN_SECONDS = positive('run-seconds');
+const RUNS = positive('runs');
+const START_RATE = positive('start-rate');
+const MAX_IN_FLIGHT = positive('max-in-flight');
+const MIXES: Record<string, readonly MixEntry[]> = { trivial: [TRIVIAL], default: REQUEST_MIX };
+const mixNames = args.mix.split(',');
+for (const m of mixNames) {
+  if (!MIXES[m]) {
+    console.error(`error: --mix takes trivial and/or default, got "${m}"`);
+    process.exit(2);
+  }
+}
+const VEGETA = join(process.env.CB_BIN_DIR ?? '', 'vegeta');
+const PORT = 18490;
+const SINK_PORT = 18431;
+const settings: AppSettings = {
+  cpus: Number(versions.BENCH_CPUS),
+  memoryMib: Number(versions.BENCH_MEMORY_MIB),
+  otlpEndpoint: `http://127.0.0.1:${SINK_PORT}`,
+  healthTimeoutMs: 30_000,
+};
+const variants: { name: string; env: Environment }[] = [
+  {
+    name: 'minimal node:http',
+    env: nativeEnvironment(REPO_ROOT, settings, PORT, {
+      args: ['app/bench/bare-http.ts'],
+      env: { PORT: String(PORT) },
+    }),
+  },
+  {
+    name: 'app, telemetry off',
+    env: nativeEnvironment(REPO_ROOT, settings, PORT, { ...APP_COMMAND, env: { OTEL_SDK_DISABLED: 'true' } }),
+  },
+  { name: 'app, full telemetry', env: nativeEnvironment(REPO_ROOT, settings, PORT) },
+];
+
+async function measure(
+  v: (typeof variants)[number],
+  mix: readonly MixEntry[],
+  rate: number,
+  seconds: number,
+) {
+  const started = await v.env.start();
+  try {
+    const url = started.paths[0]!.url;
+    await attack({
+      vegeta: VEGETA,
+      baseUrl: url,
+      mix,
+      rate,
+      durationSeconds: 2,
+      maxWorkers: MAX_IN_FLIGHT,
+      timeoutSeconds: 10,
+    });
+    return await attack({
+      vegeta: VEGETA,
+      baseUrl: url,
+      mix,
+      rate,
+      durationSeconds: seconds,
+      maxWorkers: MAX_IN_FLIGHT,
+      timeoutSeconds: 10,
+    });
+  } finally {
+    await started.stop();
+  }
+}
+
+const line = (r: LoadResult) =>
+  `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.ok}/${r.expected} ok, dropped ${r.dropped}`;
+
+async function maxSustainable(mix: readonly MixEntry[]): Promise<Map<string, number>> {
+  const best = new Map<string, number>();
+  for (const v of variants) {
+    const started = await v.env.start();
+    try {
+      const { sustained } = await findSaturation({
+        vegeta: VEGETA,
+        baseUrl: started.paths[0]!.url,
+        mix,
+        startRate: START_RATE,
+        stepSeconds: STEP_SECONDS,
+        maxWorkers: MAX_IN_FLIGHT,
+        log: (rate, r, bad) =>
+          console.log(
+            `  ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${bad ? '  ← saturated' : ''}`,
+          ),
+      });
+      best.set(v.name, sustained);
+    } finally {
+      await started.stop();
+    }
+  }
+  return best;
+}
+
+console.log(`telemetry overhead, open model — ${new Date().toISOString()}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${process.versions.node}; each server in a cgroup of ${settings.cpus} CPU / ${settings.memoryMib} MiB`,
+);
+console.log(
+  `load: vegeta, constant arrival rate, ≤ ${MAX_IN_FLIGHT} in flight, 2 s warm-up per run discarded; a fresh process per run`,
+);
+const sink = spawn(process.execPath, ['app/bench/otlp-sink.ts'], {
+  cwd: REPO_ROOT,
+  env: { PATH: process.env.PATH ?? '', PORT: String(SINK_PORT) },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const summary: string[] = [];
+try {
+  await sleep(500);
+  for (const v of variants) {
+    const why = await v.env.unavailable();
+    if (why) throw new Error(`${v.name}: ${why}`);
+  }
+  for (const name of mixNames) {
+    const mix = MIXES[name]!;
+    console.log(
+      `\n== ${name} (${mix.map((m) => m.route).join(', ')}): maximum sustainable rate, ${STEP_SECONDS} s per step`,
+    );
+    const best = await maxSustainable(mix);
+    const fixed = Math.max(1, Math.round(Math.min(...variants.map((v) => best.get(v.name) ?? 0)) / 2));
+    console.log(`== ${name}: p50/p99 at ${fixed} req/s, ${RUNS} interleaved runs of ${RUN_SECONDS} s`);
+    const lat = new Map<string, LoadResult[]>(variants.map((v) => [v.name, []]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const v of variants) {
+        const r = await measure(v, mix, fixed, RUN_SECONDS);
+        lat.get(v.name)!.push(r);
+        console.log(`  run ${i + 1} ${v.name.padEnd(20)} ${line(r)}`);
+      }
+    }
+    const off = best.get('app, telemetry off') ?? 0;
+    summary.push(
+      `\n${name}: variant              max req/s  × telemetry off   p50 ms   p99 ms (at ${fixed} req/s)`,
+    );
+    for (const v of variants) {
+      const b = best.get(v.name) ?? 0;
+      const rs = lat.get(v.name)!;
+      summary.push(
+        `${name.padEnd(8)} ${v.name.padEnd(20)}${String(b).padStart(10)}${(off ? b / off : NaN).toFixed(2).padStart(16)}${median(
+          rs.map((r) => r.latencyMs.p50),
+        )
+          .toFixed(2)
+          .padStart(9)}${median(rs.map((r) => r.latencyMs.p99))
+          .toFixed(2)
+          .padStart(9)}`,
+      );
+    }
+    const ratio = (best.get('app, full telemetry') ?? 0) / off;
+    const target = name === 'trivial' ? 0.5 : 0.8;
+    summary.push(
+      `target: full telemetry ≥ ${target}× telemetry off on ${name}: ${ratio.toFixed(2)}× — ${ratio >= target ? 'met' : 'NOT met'}`,
+    );
+  }
+  console.log(summary.join('\n'));
+} finally {
+  sink.kill('SIGTERM');
+  await Promise.all(variants.map((v) => v.env.cleanup()));
+}
