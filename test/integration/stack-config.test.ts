@@ -33,6 +33,7 @@ interface ComposeService {
   cpus?: number;
   pids_limit?: number;
   read_only?: boolean;
+  privileged?: boolean;
   cap_drop?: string[];
   security_opt?: string[];
   healthcheck?: { test: string[] };
@@ -120,6 +121,13 @@ describe.skipIf(noCompose)('compose.yaml as users run it (no variables set)', ()
       expect(Number(s.mem_limit), name).toBeGreaterThan(0);
       expect(s.cpus, name).toBeGreaterThan(0);
       expect(s.security_opt, name).toContain('no-new-privileges:true');
+    }
+  });
+
+  it('gives every long-running service (the host scraper too) a read-only root, but privileged cAdvisor', () => {
+    for (const [name, s] of [...longRunning, ['host-scraper', services['host-scraper']!] as const]) {
+      if (name === 'cadvisor') expect(s.privileged, name).toBe(true);
+      else expect(s.read_only, name).toBe(true);
     }
   });
 
