@@ -100,8 +100,13 @@ try {
       p99: r.latencyMs.p99,
       sent: r.sent,
     });
+    // Which failures, when there are any: status codes and the load driver's error texts.
+    const why =
+      r.failed > 0
+        ? ` — status codes ${JSON.stringify(r.statusCodes)}, errors ${JSON.stringify(r.errors.slice(0, 3))}`
+        : '';
     console.log(
-      `${stamp()} minute ${m}: ${r.ok}/${r.expected} ok, failed ${r.failed}, dropped ${r.dropped}, p99 ${r.latencyMs.p99.toFixed(1)} ms, RSS max ${res?.rssMaxMiB.toFixed(1) ?? '?'} MiB, CPU ${res?.cpuCores.toFixed(2) ?? '?'}`,
+      `${stamp()} minute ${m}: ${r.ok}/${r.expected} ok, failed ${r.failed}, dropped ${r.dropped}, p99 ${r.latencyMs.p99.toFixed(1)} ms, RSS max ${res?.rssMaxMiB.toFixed(1) ?? '?'} MiB, CPU ${res?.cpuCores.toFixed(2) ?? '?'}${why}`,
     );
   }
   if (minutes.length < 6)
