@@ -20,6 +20,7 @@ const skip =
   );
 
 interface Run {
+  pid: number | undefined;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -47,16 +48,16 @@ function compare(args: string[], interruptWhen?: RegExp): Promise<Run> {
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => done({ code, stdout, stderr }));
+    child.on('exit', (code) => done({ pid: child.pid, code, stdout, stderr }));
   });
 }
 
 const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
-/** Cgroups the native baseline was placed in, left behind (v1 controllers here; v2 at the root). */
-const leftoverGroups = () =>
+/** The cgroup a compare process placed its native baseline in, if it is still there (v1 here; v2 at the root). */
+const leftoverGroups = (pid: number | undefined) =>
   ['/sys/fs/cgroup', '/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory']
     .filter(existsSync)
-    .flatMap((d) => readdirSync(d).filter((n) => n.startsWith('cloud-benchmark-native-')));
+    .flatMap((d) => readdirSync(d).filter((n) => n === `cloud-benchmark-native-${pid}`));
 const leftoverContainers = () =>
   execFileSync('docker', ['ps', '-a', '--filter', 'name=cb-compare-', '--format', '{{.Names}}'], {
     encoding: 'utf8',
@@ -119,7 +120,7 @@ describe.skipIf(skip)('npm run compare -- --quick (native and container, real lo
     expect(report).toContain('| start-up: command → first 200 on /health (ms) |');
     expect(report).toContain('**quick mode**');
     expect(leftoverContainers()).toBe('');
-    expect(leftoverGroups()).toEqual([]);
+    expect(leftoverGroups(run.pid)).toEqual([]);
   });
 });
 
@@ -138,7 +139,7 @@ describe.skipIf(skip)('npm run compare: interruption and bad input', () => {
     expect(results.windows.length).toBeGreaterThanOrEqual(1);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('> **Incomplete run**');
     expect(leftoverContainers()).toBe('');
-    expect(leftoverGroups()).toEqual([]);
+    expect(leftoverGroups(run.pid)).toEqual([]);
   }, 300_000);
 
   it.each([

@@ -1,7 +1,7 @@
 // A cgroup for the native baseline with the container's limits, so the host process gets the same CPU
 // quota and memory limit (and /status can show it). cgroup v2 where the unified hierarchy is mounted at
 // the root, else v1 (cpu and memory controllers). Needs write access to /sys/fs/cgroup (root).
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const PERIOD_US = 100_000;
@@ -10,7 +10,47 @@ export interface LimitGroup {
   /** cgroup.procs files a process writes its pid into to join the group. */
   readonly procsFiles: readonly string[];
   readonly version: 'v1' | 'v2';
-  remove(): void;
+  remove(): Promise<void>;
+}
+
+/** Removes an empty group directory; a task that just exited can hold it a moment longer (EBUSY). */
+export async function removeGroupDir(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || attempt >= 40) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Groups `<prefix><pid>` left by runs that were killed before cleaning up (their pid is gone). */
+function sweepStale(parents: readonly string[], prefix: string): void {
+  for (const parent of parents) {
+    for (const entry of existsSync(parent) ? readdirSync(parent) : []) {
+      const pid = Number(entry.slice(prefix.length));
+      if (entry.startsWith(prefix) && Number.isSafeInteger(pid) && pid > 0 && !alive(pid)) {
+        try {
+          rmdirSync(join(parent, entry));
+        } catch {
+          // not empty: something still runs there; leave it
+        }
+      }
+    }
+  }
 }
 
 export function createLimitGroup(
@@ -19,6 +59,8 @@ export function createLimitGroup(
   memoryMib: number,
   root = '/sys/fs/cgroup',
 ): LimitGroup {
+  const prefix = name.replace(/\d+$/, '');
+  if (prefix !== name) sweepStale([root, join(root, 'cpu'), join(root, 'memory')], prefix);
   const quota = String(Math.round(cpus * PERIOD_US));
   const bytes = String(memoryMib * 2 ** 20);
   if (existsSync(join(root, 'cgroup.controllers'))) {
@@ -29,7 +71,7 @@ export function createLimitGroup(
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'cpu.max'), `${quota} ${PERIOD_US}`);
     writeFileSync(join(dir, 'memory.max'), bytes);
-    return { version: 'v2', procsFiles: [join(dir, 'cgroup.procs')], remove: () => rmdirSync(dir) };
+    return { version: 'v2', procsFiles: [join(dir, 'cgroup.procs')], remove: () => removeGroupDir(dir) };
   }
   const cpuDir = join(root, 'cpu', name);
   const memDir = join(root, 'memory', name);
@@ -41,9 +83,9 @@ export function createLimitGroup(
   return {
     version: 'v1',
     procsFiles: [join(cpuDir, 'cgroup.procs'), join(memDir, 'cgroup.procs')],
-    remove: () => {
-      rmdirSync(cpuDir);
-      rmdirSync(memDir);
+    remove: async () => {
+      await removeGroupDir(cpuDir);
+      await removeGroupDir(memDir);
     },
   };
 }

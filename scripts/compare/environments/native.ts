@@ -46,13 +46,9 @@ export function nativeEnvironment(
       }
       return Promise.resolve(undefined);
     },
-    cleanup() {
-      try {
-        group?.remove();
-      } catch {
-        // a process still in it (killed, not yet reaped): the kernel refuses; harmless, named for the pid
-      }
-      return Promise.resolve();
+    async cleanup() {
+      await group?.remove();
+      group = undefined;
     },
     describe() {
       return Promise.resolve({
@@ -99,7 +95,13 @@ export function nativeEnvironment(
         if (!exited()) {
           const gone = new Promise((r) => child.once('exit', r));
           child.kill('SIGTERM');
-          await Promise.race([gone, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+          // The app drains for up to SHUTDOWN_DRAIN_MS (10 s); past that, kill it and still wait for its exit,
+          // so its cgroup is empty when cleanup() removes it.
+          await Promise.race([gone, sleep(12_000)]);
+          if (!exited()) {
+            child.kill('SIGKILL');
+            await gone;
+          }
         }
         rmSync(cache, { recursive: true, force: true });
       };
