@@ -6,6 +6,7 @@ export interface AppStatus {
   readonly environment: string;
   readonly node_version: string;
   readonly hostname: string;
+  readonly pid: number;
   readonly limits: {
     readonly cgroup: string;
     readonly cpus: number | null;

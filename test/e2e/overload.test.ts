@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
-import { firstHealthy, sampleProcess } from '../../scripts/compare/app-probe.ts';
+import { firstHealthy, readStatus, sampleProcess } from '../../scripts/compare/app-probe.ts';
 import type { Started } from '../../scripts/compare/environments/environment.ts';
 import { nativeEnvironment } from '../../scripts/compare/environments/native.ts';
 import { attack } from '../../scripts/compare/load-driver.ts';
@@ -50,6 +50,7 @@ describe.skipIf(skip)('the app at twice its saturation rate (real load, 1 CPU / 
       });
       expect(sustained).toBeGreaterThan(0);
       const overload = sustained * 2;
+      const pidBefore = (await readStatus(url)).pid;
 
       // Probes during the overload: the instance must still say it is alive.
       const probes: number[] = [];
@@ -93,9 +94,10 @@ describe.skipIf(skip)('the app at twice its saturation rate (real load, 1 CPU / 
         codes.filter((c) => c !== '200' && c !== '503' && c !== '0'),
         'no 5xx other than 503',
       ).toEqual([]);
-      // The process survived: no connection was refused or reset. Client timeouts (code 0) are recorded,
-      // not bounded: shedding does not yet turn all of a 2× overload into quick 503s (docs/reliability.md).
-      expect(hard.errors.filter((e) => /refused|reset by peer|EOF/.test(e))).toEqual([]);
+      // The same process survived (connection resets alone prove nothing: under overload the server's
+      // 5 s keep-alive timeout races clients reusing idle connections). Client timeouts (code 0) are
+      // recorded, not bounded: shedding does not yet turn all of a 2x overload into quick 503s.
+      expect(await readStatus(url).then((st) => st.pid)).toBe(pidBefore);
       expect(probes.length).toBeGreaterThan(0);
       expect(
         probes.filter((s) => s === 200).length,
