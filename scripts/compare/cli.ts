@@ -164,11 +164,14 @@ const program = new Command('compare')
   )
   .showHelpAfterError('(add --help for usage)');
 
-async function write(dir: string, results: Results): Promise<void> {
+/** Writes results.json, report.md and the charts; returns how many charts. */
+async function write(dir: string, results: Results): Promise<number> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(dir, 'report.md'), renderReport(results));
-  for (const [file, svg] of Object.entries(await renderCharts(results))) writeFileSync(join(dir, file), svg);
+  const charts = Object.entries(await renderCharts(results));
+  for (const [file, svg] of charts) writeFileSync(join(dir, file), svg);
+  return charts.length;
 }
 
 async function main(): Promise<number> {
@@ -246,8 +249,8 @@ async function main(): Promise<number> {
     signal: controller.signal,
     log,
   });
-  await write(out, results);
-  log(`wrote ${join(out, 'report.md')}, results.json and ${4} charts`);
+  const charts = await write(out, results);
+  log(`wrote ${join(out, 'report.md')}, results.json and ${charts} charts`);
   if (!results.complete) {
     log(`INCOMPLETE: ${results.interruption ?? 'stopped'} (partial results kept)`);
     return controller.signal.aborted ? 130 : 1;

@@ -77,9 +77,8 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
     if (available.length === 0) throw new Error('no environment can run here (see the SKIP lines above)');
 
     // Start-up: command → first 200 on /health, interleaved across environments.
-    const startable = available;
     for (let i = 0; i < s.startups; i++) {
-      for (const env of rotate(startable, i)) {
+      for (const env of rotate(available, i)) {
         check();
         const started = await env.start();
         await started.stop();

@@ -3,9 +3,9 @@
 // is by default) and the container's bridge address (no proxy). Both are measured: the proxy is part of
 // what a user of `-p` gets, and hiding either would bias the comparison.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { firstHealthy } from '../app-probe.ts';
+import { commandLines } from './processes.ts';
 import { type AppSettings, appEnv, type Environment, type Started } from './environment.ts';
 
 const run = promisify(execFile);
@@ -17,13 +17,7 @@ const docker = async (...args: string[]) => (await run('docker', args, { timeout
  */
 export function userlandProxyFor(port: number): 'on' | 'off' | 'unknown' {
   let sawDockerd = false;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      continue;
-    }
+  for (const cmd of commandLines()) {
     if (/(^|\/)dockerd( |$)/.test(cmd.split(' ')[0] ?? '')) sawDockerd = true;
     if (cmd.includes('docker-proxy') && cmd.includes(`-host-port ${port} `)) return 'on';
   }

@@ -2,9 +2,9 @@
 // forwarded port. Booting and provisioning take minutes (many more under emulation), so the compare does
 // not start it: start-up is not measured here (the e2e test prints the VM's reboot → healthy time).
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { firstHealthy } from '../app-probe.ts';
+import { commandLines } from './processes.ts';
 import type { Environment, Started } from './environment.ts';
 
 const run = promisify(execFile);
@@ -17,13 +17,7 @@ export type Acceleration = 'hardware' | 'emulated';
  * (VirtualBox, or a remote VM): then --vm-accel must say.
  */
 export function qemuAccelFor(port: number): Acceleration | undefined {
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      continue;
-    }
+  for (const cmd of commandLines()) {
     if (!/qemu-system/.test(cmd) || !cmd.includes(`:${port}-:`)) continue;
     return /-enable-kvm|accel[= ]kvm|-accel kvm/.test(cmd) ? 'hardware' : 'emulated';
   }
