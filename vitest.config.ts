@@ -11,7 +11,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit-integration',
-          include: ['app/test/**/*.test.ts', 'test/compare/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          include: [
+            'app/test/**/*.test.ts',
+            'test/compare/**/*.test.ts',
+            'test/integration/**/*.test.ts',
+            'test/loadtests/**/*.test.ts',
+            'test/grafana/**/*.test.ts',
+          ],
         },
       },
       {

@@ -2,7 +2,7 @@
 // at that moment (k6's summary, or the k6 dashboard) is the breaking point.
 import { options as build } from './lib/options.ts';
 import { mixed } from './lib/requests.ts';
-import { duration, positiveInt } from './lib/settings.ts';
+import { duration, positiveInt, vus } from './lib/settings.ts';
 
 const max = positiveInt('MAX_RATE', 2000);
 export const options = build(
@@ -12,8 +12,7 @@ export const options = build(
       executor: 'ramping-arrival-rate',
       startRate: 10,
       timeUnit: '1s',
-      preAllocatedVUs: 50,
-      maxVUs: positiveInt('MAX_VUS', max),
+      ...vus(50, max),
       stages: [{ target: max, duration: duration('DURATION', '10m') }],
     },
   },

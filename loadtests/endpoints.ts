@@ -3,7 +3,7 @@
 import type { Scenario } from 'k6/options';
 import { options as build } from './lib/options.ts';
 import { ENDPOINTS, endpoint, hit } from './lib/requests.ts';
-import { duration, positiveInt } from './lib/settings.ts';
+import { duration, positiveInt, vus } from './lib/settings.ts';
 
 const rate = positiveInt('RATE', 10);
 const scenarioName = (route: string) => route.replace(/^\/api\//, '');
@@ -20,8 +20,7 @@ export const options = build(
         rate,
         timeUnit: '1s',
         duration: duration('DURATION', '2m'),
-        preAllocatedVUs: 5,
-        maxVUs: positiveInt('MAX_VUS', rate * 4),
+        ...vus(5, rate * 4),
       },
     ]),
   ),

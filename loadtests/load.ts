@@ -3,7 +3,7 @@
 // k6 run -e TARGET_URL=… -e ENVIRONMENT=container -e RATE=100 -e DURATION=5m loadtests/load.ts
 import { options as build } from './lib/options.ts';
 import { mixed } from './lib/requests.ts';
-import { duration, positiveInt } from './lib/settings.ts';
+import { duration, positiveInt, vus } from './lib/settings.ts';
 
 const rate = positiveInt('RATE', 50);
 export const options = build('load', {
@@ -12,8 +12,7 @@ export const options = build('load', {
     rate,
     timeUnit: '1s',
     duration: duration('DURATION', '5m'),
-    preAllocatedVUs: Math.max(10, rate),
-    maxVUs: positiveInt('MAX_VUS', Math.max(50, rate * 4)),
+    ...vus(Math.max(10, rate), Math.max(50, rate * 4)),
   },
 });
 

@@ -2,7 +2,7 @@
 // k6 run -e TARGET_URL=http://127.0.0.1:8080 -e ENVIRONMENT=native loadtests/smoke.ts
 import { options as build } from './lib/options.ts';
 import { ENDPOINTS, hit } from './lib/requests.ts';
-import { duration, positiveInt } from './lib/settings.ts';
+import { duration, positiveInt, vus } from './lib/settings.ts';
 
 export const options = build('smoke', {
   smoke: {
@@ -10,8 +10,7 @@ export const options = build('smoke', {
     rate: positiveInt('RATE', 7),
     timeUnit: '1s',
     duration: duration('DURATION', '20s'),
-    preAllocatedVUs: 5,
-    maxVUs: 20,
+    ...vus(5, 20),
   },
 });
 

@@ -2,7 +2,7 @@
 // the app's RSS panel next to k6's latency.
 import { options as build } from './lib/options.ts';
 import { mixed } from './lib/requests.ts';
-import { duration, positiveInt } from './lib/settings.ts';
+import { duration, positiveInt, vus } from './lib/settings.ts';
 
 const rate = positiveInt('RATE', 50);
 export const options = build('soak', {
@@ -11,8 +11,7 @@ export const options = build('soak', {
     rate,
     timeUnit: '1s',
     duration: duration('DURATION', '1h'),
-    preAllocatedVUs: Math.max(10, rate),
-    maxVUs: positiveInt('MAX_VUS', rate * 4),
+    ...vus(Math.max(10, rate), rate * 4),
   },
 });
 

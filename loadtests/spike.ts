@@ -1,7 +1,7 @@
 // Spike: a steady base rate, a sudden SPIKE_FACTOR× burst, and back; shows recovery after the burst.
 import { options as build } from './lib/options.ts';
 import { mixed } from './lib/requests.ts';
-import { positiveInt } from './lib/settings.ts';
+import { positiveInt, vus } from './lib/settings.ts';
 
 const base = positiveInt('RATE', 20);
 const peak = base * positiveInt('SPIKE_FACTOR', 10);
@@ -10,8 +10,7 @@ export const options = build('spike', {
     executor: 'ramping-arrival-rate',
     startRate: base,
     timeUnit: '1s',
-    preAllocatedVUs: 20,
-    maxVUs: positiveInt('MAX_VUS', peak * 2),
+    ...vus(20, peak * 2),
     stages: [
       { target: base, duration: '1m' },
       { target: peak, duration: '10s' },

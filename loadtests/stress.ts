@@ -2,7 +2,7 @@
 // iterations take off is the saturation point.
 import { options as build } from './lib/options.ts';
 import { mixed } from './lib/requests.ts';
-import { duration, positiveInt } from './lib/settings.ts';
+import { duration, positiveInt, vus } from './lib/settings.ts';
 
 const max = positiveInt('MAX_RATE', 400);
 const step = duration('STEP', '1m');
@@ -11,8 +11,7 @@ export const options = build('stress', {
     executor: 'ramping-arrival-rate',
     startRate: Math.ceil(max / 8),
     timeUnit: '1s',
-    preAllocatedVUs: 50,
-    maxVUs: positiveInt('MAX_VUS', max * 2),
+    ...vus(50, max * 2),
     stages: [1, 2, 3, 4].flatMap((k) => [
       { target: Math.ceil((max * k) / 4), duration: '30s' },
       { target: Math.ceil((max * k) / 4), duration: step },

@@ -36,8 +36,10 @@ describe('probes', () => {
     await own.stop();
   });
 
-  it('GET /metrics serves OpenMetrics with the service metrics', async () => {
-    const res = await fetch(`${svc.url}/metrics`);
+  it('GET /metrics serves OpenMetrics, when asked for it, with the service metrics', async () => {
+    const res = await fetch(`${svc.url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0' },
+    });
     expect(res.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1.0.0/);
     const text = await res.text();
     for (const name of [

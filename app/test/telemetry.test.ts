@@ -82,7 +82,7 @@ describe('one request to the JSON endpoint', () => {
     expect(records[0]!.spanContext?.traceId).toBe(traceId);
     expect(records[0]!.attributes['http.route']).toBe('/api/json');
 
-    const metrics = (await get('/metrics')).body;
+    const metrics = (await get('/metrics', { accept: OPENMETRICS })).body;
     const bucket = metrics
       .split('\n')
       .find(
@@ -145,6 +145,32 @@ describe('one request to the JSON endpoint', () => {
   });
 });
 
+// What Prometheus 3 sends with scrape_protocols [OpenMetricsText1.0.0, PrometheusText0.0.4].
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.3';
+const OPENMETRICS = 'application/openmetrics-text;version=1.0.0';
+
+function fetchMetrics(
+  accept: string | undefined,
+): Promise<{ contentType: string; vary: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${svc.url}/metrics`, { headers: accept ? { accept } : {} }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () =>
+        resolve({
+          contentType: String(res.headers['content-type']),
+          vary: String(res.headers.vary),
+          body,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('/metrics', () => {
   it(
     'parses with the OpenMetrics parser Prometheus scrapes with, exemplars included',
@@ -152,7 +178,7 @@ describe('/metrics', () => {
     async () => {
       const lint = await buildGoTool('openmetrics-lint');
       await get('/api/json?items=1');
-      const { body } = await get('/metrics');
+      const { body } = await get('/metrics', { accept: PROMETHEUS_ACCEPT });
       const { code, stdout } = await runWithInput(lint, body);
       const summary = JSON.parse(stdout) as {
         error?: string;
@@ -172,6 +198,39 @@ describe('/metrics', () => {
       expect(summary.exemplars[0]!.labels.trace_id).toMatch(/^[0-9a-f]{32}$/);
     },
   );
+
+  it.each([
+    ['no Accept header', undefined],
+    ['*/*', '*/*'],
+    ['the text format (Telegraf, promtool)', 'text/plain;version=0.0.4'],
+    [
+      'the text format above OpenMetrics',
+      'application/openmetrics-text;version=1.0.0;q=0.2,text/plain;q=0.5',
+    ],
+  ])(
+    'answers %s with the Prometheus text format, no exemplars, that the text parser reads',
+    { timeout: 300_000 },
+    async (_what, accept) => {
+      const lint = await buildGoTool('openmetrics-lint');
+      await get('/api/json?items=1');
+      const res = await fetchMetrics(accept);
+      expect(res.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(res.vary).toMatch(/Accept/i);
+      expect(res.body).not.toContain('# EOF');
+      expect(res.body).not.toMatch(/ # \{trace_id=/);
+      const { code, stdout } = await runWithInput(lint, res.body, ['-format=text']);
+      const summary = JSON.parse(stdout) as { error?: string; metrics: string[]; samples: number };
+      expect(summary.error).toBeUndefined();
+      expect(code).toBe(0);
+      expect(summary.metrics).toContain('http_server_request_duration_seconds');
+    },
+  );
+
+  it('answers an OpenMetrics Accept header (as Prometheus sends it) with OpenMetrics', async () => {
+    const res = await fetchMetrics(PROMETHEUS_ACCEPT);
+    expect(res.contentType).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(res.body.trimEnd().endsWith('# EOF')).toBe(true);
+  });
 
   it('counts what the span and log pipelines processed', async () => {
     await flushed();

@@ -32,6 +32,16 @@ export function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+/**
+ * The VU pool of an arrival-rate scenario: at most MAX_VUS (default `maxFallback`), pre-allocating
+ * `preAllocated` but never more than that cap — k6 refuses a scenario whose maxVUs is below its
+ * preAllocatedVUs ("maxVUs can't be less than preAllocatedVUs"), which small rates would otherwise give.
+ */
+export function vus(preAllocated: number, maxFallback: number): { preAllocatedVUs: number; maxVUs: number } {
+  const maxVUs = positiveInt('MAX_VUS', Math.max(1, Math.ceil(maxFallback)));
+  return { preAllocatedVUs: Math.max(1, Math.min(preAllocated, maxVUs)), maxVUs };
+}
+
 /** A k6 duration such as 30s, 5m, 1h30m. */
 export function duration(name: string, fallback: string): string {
   const value = text(name, fallback);

@@ -11,13 +11,15 @@ export interface PanelQuery {
   /** The datasource type: prometheus or loki. */
   datasource: string;
   expr: string;
+  /** The legend format, e.g. `{{environment}} offered`. */
+  legend: string;
   instant: boolean;
 }
 
 interface Panel {
   title: string;
   datasource?: { type: string; uid: string };
-  targets?: { expr?: string; instant?: boolean; datasource?: { type: string } }[];
+  targets?: { expr?: string; legendFormat?: string; instant?: boolean; datasource?: { type: string } }[];
 }
 
 export function loadDashboards(): { file: string; json: { uid: string; title: string; panels: Panel[] } }[] {
@@ -43,6 +45,7 @@ export function panelQueries(): PanelQuery[] {
         panel: p.title,
         datasource: t.datasource?.type ?? p.datasource?.type ?? '',
         expr: interpolate(t.expr ?? ''),
+        legend: t.legendFormat ?? '',
         instant: t.instant === true,
       })),
     ),

@@ -1,6 +1,7 @@
 // The dashboards as code: the committed JSON is what grafana/src builds, every panel is described and
-// has a unit, and every PromQL expression parses with Prometheus' own parser. (That every panel returns
-// data is checked against the running stack in test/e2e/stack.test.ts.)
+// has a unit, and every PromQL expression parses with Prometheus' own parser. (LogQL: logql.test.ts. That
+// every panel returns data is checked against the running stack in test/e2e/stack.test.ts, and the k6
+// panels against k6-shaped series in k6-panels.test.ts.)
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,11 +71,4 @@ describe('dashboard queries, parsed by the real parsers', () => {
     expect(failures).toEqual([]);
     expect(code).toBe(0);
   });
-
-  // Loki's LogQL parser is in Loki's Go module, which these machines may not build (AGPL, issue #3).
-  const logql = panelQueries().filter((q) => q.datasource === 'loki');
-  console.warn(
-    `\n!!! NOT CHECKED: ${logql.length} LogQL expressions of the dashboards — Loki cannot be built on these machines (issue #3) !!!\n`,
-  );
-  it.skip(`parse every LogQL expression with Loki's parser (${logql.length}; blocked: no Loki here, issue #3)`, () => {});
 });

@@ -1,5 +1,6 @@
 // Every Prometheus metric the service exposes on /metrics, in one registry per app instance
-// (tests start several apps in one process). OpenMetrics is the exposition format: exemplars need it.
+// (tests start several apps in one process). OpenMetrics is the main exposition format (exemplars need
+// it); scrapers that ask only for the Prometheus text format get that, without exemplars.
 import { collectDefaultMetrics, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { DeploymentEnvironment } from '../config/config.ts';
 
@@ -12,6 +13,8 @@ export interface AppMetrics {
   readonly registry: Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>;
   readonly httpDuration: Histogram<HttpLabels>;
   readonly startupSeconds: Gauge;
+  /** The same metrics in the Prometheus text format 0.0.4: no exemplars, no `# EOF`. */
+  textFormat(): Promise<{ contentType: string; body: string }>;
   /** In-flight bookkeeping: a plain counter, read only when /metrics is scraped. */
   requestStarted(): void;
   requestFinished(): void;
@@ -68,7 +71,48 @@ export function createAppMetrics(options: MetricsOptions): AppMetrics {
     registry,
     httpDuration,
     startupSeconds,
+    async textFormat() {
+      return {
+        contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+        body: toPrometheusText(await registry.metrics()),
+      };
+    },
     requestStarted: () => void active++,
     requestFinished: () => void active--,
   };
+}
+
+/** A sample line without its exemplar (` # {labels} value [timestamp]` after the value). */
+function withoutExemplar(line: string): string {
+  // The label set may hold any escaped character, ` # ` included: skip it as quoted strings.
+  const labels = /^[^{ ]+(?:\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?/.exec(line)?.[0] ?? '';
+  return labels + line.slice(labels.length).replace(/ # .*$/, '');
+}
+
+/**
+ * prom-client's OpenMetrics exposition rewritten as the Prometheus text format 0.0.4. A second registry
+ * of the Prometheus type cannot serve the same metric objects: the OpenMetrics registry renames every
+ * counter in place (strips `_total`), so the text output would depend on which format was scraped
+ * first. Here a counter keeps its one name (`…_total`, as in OpenMetrics samples), exemplars, `# UNIT`
+ * and `# EOF` are dropped, and `unknown` becomes `untyped`.
+ */
+export function toPrometheusText(openMetrics: string): string {
+  const lines = openMetrics.split('\n');
+  const counters = new Set(
+    lines.flatMap((l) => {
+      const m = /^# TYPE (\S+) counter$/.exec(l);
+      return m ? [m[1]!] : [];
+    }),
+  );
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line === '# EOF' || line.startsWith('# UNIT ')) continue;
+    const meta = /^# (HELP|TYPE) (\S+)(.*)$/.exec(line);
+    if (meta) {
+      const [, kind, name, rest] = meta;
+      const renamed = counters.has(name!) ? `${name}_total` : name;
+      out.push(`# ${kind} ${renamed}${kind === 'TYPE' && rest === ' unknown' ? ' untyped' : rest}`);
+    } else out.push(line.startsWith('#') ? line : withoutExemplar(line));
+  }
+  return out.join('\n');
 }

@@ -28,9 +28,13 @@ export async function buildGoTool(name: string): Promise<string> {
   return out;
 }
 
-export async function runWithInput(binary: string, input: string): Promise<{ code: number; stdout: string }> {
+export async function runWithInput(
+  binary: string,
+  input: string,
+  args: string[] = [],
+): Promise<{ code: number; stdout: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile(binary, [], { timeout: 30_000 }, (error, stdout) => {
+    const child = execFile(binary, args, { timeout: 30_000 }, (error, stdout) => {
       if (error && typeof error.code !== 'number') reject(new Error(`${binary}: ${error.message}`));
       else resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout });
     });

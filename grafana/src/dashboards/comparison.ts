@@ -1,11 +1,13 @@
 // Container vs VM vs native: the question the project exists to answer, per environment side by side.
 // Every panel is one query grouped by `environment`, so the environments share axes and colours; the
 // stat row shows each environment's difference to the baseline (`native`, the bare host process).
+import { droppedRate, offeredRate } from '../k6-queries.ts';
 import { ENV, errorRatioExpr, labelVariable, newDashboard, prom, statPanel, timeSeries } from '../panels.ts';
 
 const RATE = 'http_server_request_duration_seconds_count';
 const BUCKET = 'http_server_request_duration_seconds_bucket';
 const ROUTE = 'route=~"$route"';
+const K6 = 'testid=~"$testid"';
 
 /** p95 latency per environment, relative to native: +0.25 means 25 % slower than the bare host. */
 const p95 = `histogram_quantile(0.95, sum by (environment, le) (rate(${BUCKET}{${ENV},${ROUTE}}[$__rate_interval])))`;
@@ -127,18 +129,12 @@ export const comparison = newDashboard(
       'What k6 was asked to send (iterations started + dropped), what completed, and iterations it could not start in time: any dropped iteration means the target could not keep up with the open-model rate.',
       'reqps',
       [
-        prom(
-          'sum by (environment) (rate(k6_iterations_total{testid=~"$testid"}[$__rate_interval]) + rate(k6_dropped_iterations_total{testid=~"$testid"}[$__rate_interval]))',
-          '{{environment}} offered',
-        ),
+        prom(offeredRate(K6, 'environment'), '{{environment}} offered'),
         prom(
           'sum by (environment) (rate(k6_http_reqs_total{testid=~"$testid"}[$__rate_interval]))',
           '{{environment}} achieved',
         ),
-        prom(
-          'sum by (environment) (rate(k6_dropped_iterations_total{testid=~"$testid"}[$__rate_interval]))',
-          '{{environment}} dropped',
-        ),
+        prom(droppedRate(K6, 'environment'), '{{environment}} dropped'),
       ],
       { w: 24 },
     ),

@@ -1,4 +1,5 @@
 // k6 results by test id, from k6's own metrics (Prometheus remote write, native histograms).
+import { droppedRate, failedShare, worstCheck } from '../k6-queries.ts';
 import { labelVariable, newDashboard, prom, timeSeries } from '../panels.ts';
 
 const T = 'testid=~"$testid"';
@@ -30,14 +31,20 @@ export const k6 = newDashboard(
     ]),
   )
   .withPanel(
-    timeSeries('Failed requests', 'Share of requests k6 counted as failed.', 'percentunit', [
-      prom(`avg by (testid, environment) (k6_http_req_failed_rate{${T}})`, '{{testid}} {{environment}}'),
-    ]),
+    timeSeries(
+      'Failed requests',
+      'Share of requests k6 counted as failed (expected_response="false") since the test started: the figure its http_req_failed threshold judges.',
+      'percentunit',
+      [prom(failedShare(T, 'testid, environment'), '{{testid}} {{environment}}')],
+    ),
   )
   .withPanel(
-    timeSeries('Checks passing', 'Share of k6 checks that passed.', 'percentunit', [
-      prom(`avg by (testid, environment) (k6_checks_rate{${T}})`, '{{testid}} {{environment}}'),
-    ]),
+    timeSeries(
+      'Checks passing (worst check)',
+      'Pass share since the test started of the check that passes least. k6 exports each check as its own ratio without counts, so no exact overall share exists; the worst one is exact.',
+      'percentunit',
+      [prom(worstCheck(T, 'testid, environment'), '{{testid}} {{environment}}')],
+    ),
   )
   .withPanel(
     timeSeries(
@@ -46,10 +53,7 @@ export const k6 = newDashboard(
       'short',
       [
         prom(`sum by (testid) (k6_vus{${T}})`, '{{testid}} VUs'),
-        prom(
-          `sum by (testid) (rate(k6_dropped_iterations_total{${T}}[$__rate_interval]))`,
-          '{{testid}} dropped/s',
-        ),
+        prom(droppedRate(T, 'testid'), '{{testid}} dropped/s'),
       ],
       { w: 24 },
     ),

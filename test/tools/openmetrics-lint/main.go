@@ -1,11 +1,13 @@
-// openmetrics-lint parses an OpenMetrics exposition from stdin with the parser Prometheus itself uses
-// when it scrapes (model/textparse), and prints a JSON summary: series, exemplars, or the first error.
-// The app's tests use it so "/metrics parses as OpenMetrics" means "Prometheus can scrape it".
+// openmetrics-lint parses an exposition from stdin with the parser Prometheus itself uses when it
+// scrapes (model/textparse), and prints a JSON summary: series, exemplars, or the first error.
+// The app's tests use it so "/metrics parses" means "Prometheus can scrape it". The format is
+// OpenMetrics, or with -format=text the Prometheus text format 0.0.4 that text-only scrapers read.
 package main
 
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,13 +31,23 @@ type summary struct {
 }
 
 func main() {
+	format := flag.String("format", "openmetrics", "openmetrics or text")
+	flag.Parse()
 	input, err := io.ReadAll(os.Stdin)
 	if err != nil {
 		fail(err)
 	}
 	out := summary{Metrics: []string{}, Exemplars: []exemplarOut{}}
 	st := labels.NewSymbolTable()
-	p := textparse.NewOpenMetricsParser(input, st)
+	var p textparse.Parser
+	switch *format {
+	case "openmetrics":
+		p = textparse.NewOpenMetricsParser(input, st)
+	case "text":
+		p = textparse.NewPromParser(input, st, false)
+	default:
+		fail(fmt.Errorf("unknown -format %q", *format))
+	}
 	var lset labels.Labels
 	for {
 		entry, err := p.Next()

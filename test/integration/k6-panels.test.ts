@@ -1,0 +1,210 @@
+// The k6 panels' arithmetic, on the real Prometheus: series shaped exactly as k6's remote-write output
+// writes them (names, suffixes and tags at the pinned k6 release: docs/upstream-evidence.md, k6) are
+// remote-written into a Prometheus started for this test, and the dashboards' own expressions (from the
+// committed JSON) must give exact answers: one 503 among 10 000 requests is 0.0001 failed, not the ≈0.5
+// an average of k6's per-series rates gives; the offered rate exists while nothing was dropped.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pushTimeseries } from 'prometheus-remote-write';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { toolchainCache } from '../../app/test/helpers/go-tool.ts';
+import { panelQueries } from '../helpers/dashboards.ts';
+import { skipLoudly } from '../helpers/images.ts';
+
+const prometheusBin = join(process.env.CB_BIN_DIR ?? join(toolchainCache(), 'bin'), 'prometheus');
+const skip = skipLoudly(
+  'k6 panel arithmetic on Prometheus',
+  existsSync(prometheusBin) ? undefined : `${prometheusBin} is not built (run scripts/toolchain.sh)`,
+);
+
+const STEP_MS = 5000; // k6's default remote-write push interval
+const END = Math.floor(Date.now() / STEP_MS) * STEP_MS;
+const START = END - 5 * 60_000;
+const times = Array.from({ length: (END - START) / STEP_MS + 1 }, (_, i) => START + i * STEP_MS);
+
+// Tags k6 puts on http_reqs by default (system tags, empty ones left out), and the scripts' own.
+const TEST = { environment: 'container', testid: 'arith-1' };
+const HTTP = {
+  method: 'GET',
+  name: '/api/json',
+  proto: 'HTTP/1.1',
+  scenario: 'load',
+  url: 'http://app:8080/api/json',
+};
+
+type Labels = Record<string, string>;
+interface Series {
+  labels: Labels & { __name__: string };
+  samples: { value: number; timestamp: number }[];
+}
+
+/** A series with its labels sorted, as the remote-write specification requires (__name__ sorts first). */
+function series(name: string, labels: Labels, value: (t: number, i: number) => number, from = 0): Series {
+  const sorted = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    labels: { __name__: name, ...sorted },
+    samples: times.slice(from).map((t, i) => ({ value: value(t, i + from), timestamp: t })),
+  };
+}
+
+const last = times.length - 1;
+const K6_SERIES: Series[] = [
+  // 9 999 requests answered 200, counted up evenly to the end; one 503, appearing halfway with the
+  // value 1 and never growing (the shape a rare failure has).
+  series('k6_http_reqs_total', { ...TEST, ...HTTP, status: '200', expected_response: 'true' }, (_t, i) =>
+    Math.round((9999 * i) / last),
+  ),
+  series(
+    'k6_http_reqs_total',
+    { ...TEST, ...HTTP, status: '503', expected_response: 'false' },
+    () => 1,
+    last / 2,
+  ),
+  // k6's own Rate for the same: per series, so all 0 or all 1.
+  series('k6_http_req_failed_rate', { ...TEST, ...HTTP, status: '200', expected_response: 'true' }, () => 0),
+  series(
+    'k6_http_req_failed_rate',
+    { ...TEST, ...HTTP, status: '503', expected_response: 'false' },
+    () => 1,
+    last / 2,
+  ),
+  // Two checks: one failed once in 10 000, one never.
+  series('k6_checks_rate', { ...TEST, scenario: 'load', check: 'status is 200' }, () => 0.9999),
+  series('k6_checks_rate', { ...TEST, scenario: 'load', check: 'body is JSON' }, () => 1),
+  // 10 iterations a second, none dropped: k6 writes no dropped_iterations series at all.
+  series('k6_iterations_total', { ...TEST, scenario: 'load' }, (t) => ((t - START) / 1000) * 10),
+  series('k6_vus', TEST, () => 5),
+  // A second test that did drop: 8 started and 2 dropped a second, 10 offered.
+  series(
+    'k6_iterations_total',
+    { environment: 'vm', testid: 'arith-2', scenario: 'load' },
+    (t) => ((t - START) / 1000) * 8,
+  ),
+  series(
+    'k6_dropped_iterations_total',
+    { environment: 'vm', testid: 'arith-2', scenario: 'load' },
+    (t) => ((t - START) / 1000) * 2,
+  ),
+];
+
+let prometheus: ChildProcess | undefined;
+let url = '';
+const dir = mkdtempSync(join(tmpdir(), 'cb-k6-prom-'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function query(expr: string): Promise<{ metric: Labels; value: [number, string] }[]> {
+  const params = new URLSearchParams({ query: expr, time: String(END / 1000) });
+  const res = await fetch(`${url}/api/v1/query?${params.toString()}`);
+  const body = (await res.json()) as { status: string; error?: string; data: { result: never[] } };
+  if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+  return body.data.result;
+}
+
+/**
+ * The expression of one panel of the committed dashboard JSON (the query whose legend ends with
+ * `legend`, where the panel has several), variables interpolated as for "All".
+ */
+function panelExpr(dashboard: string, panel: string, legend?: string): string {
+  const found = panelQueries().filter((q) => q.dashboard.endsWith(dashboard) && q.panel === panel);
+  const q = legend ? found.find((f) => f.legend.endsWith(legend)) : found[0];
+  if (!q) throw new Error(`no panel "${panel}" on ${dashboard}`);
+  return q.expr;
+}
+
+beforeAll(async () => {
+  if (skip) return;
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  writeFileSync(join(dir, 'prometheus.yml'), 'global: {}\n');
+  prometheus = spawn(
+    prometheusBin,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+    ],
+    { stdio: 'ignore' },
+  );
+  await vi.waitFor(
+    async () => {
+      if (prometheus?.exitCode !== null) throw new Error(`prometheus exited with ${prometheus?.exitCode}`);
+      expect((await fetch(`${url}/-/ready`)).status).toBe(200);
+    },
+    { timeout: 60_000, interval: 200 },
+  );
+  const res = await pushTimeseries(K6_SERIES, {
+    url: `${url}/api/v1/write`,
+    fetch: globalThis.fetch as never,
+  });
+  expect(res.status, res.errorMessage).toBeLessThan(300);
+}, 90_000);
+
+afterAll(() => {
+  prometheus?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(skip)('k6 panels on k6-shaped series in the real Prometheus', () => {
+  it('"Failed requests": one 503 among 10 000 requests is exactly 0.0001', async () => {
+    const result = await query(panelExpr('k6 results', 'Failed requests'));
+    expect(result).toEqual([{ metric: TEST, value: [END / 1000, '0.0001'] }]);
+  });
+
+  it('…where averaging k6_http_req_failed_rate, as the panel did, gives 0.5', async () => {
+    const [avg] = await query('avg by (testid, environment) (k6_http_req_failed_rate{testid="arith-1"})');
+    expect(avg?.value[1]).toBe('0.5');
+  });
+
+  it('"Failed requests" is 0, not empty, for a test without failures', async () => {
+    await pushTimeseries(
+      [
+        series(
+          'k6_http_reqs_total',
+          { ...TEST, testid: 'clean', ...HTTP, status: '200', expected_response: 'true' },
+          (_t, i) => i,
+        ),
+      ],
+      { url: `${url}/api/v1/write`, fetch: globalThis.fetch as never },
+    );
+    const result = await query(panelExpr('k6 results', 'Failed requests'));
+    expect(result.find((r) => r.metric.testid === 'clean')?.value[1]).toBe('0');
+  });
+
+  it('"Checks passing" is the worst check, exactly: 0.9999', async () => {
+    const result = await query(panelExpr('k6 results', 'Checks passing (worst check)'));
+    expect(result).toEqual([{ metric: TEST, value: [END / 1000, '0.9999'] }]);
+  });
+
+  it('offered rate = started + dropped: 10/s with nothing dropped (no dropped series), and 8 + 2 with drops', async () => {
+    const offered = await query(
+      panelExpr('Container vs VM vs native', 'k6: offered vs achieved rate, dropped iterations', 'offered'),
+    );
+    const byEnv: Record<string, number> = Object.fromEntries(
+      offered.map((r) => [r.metric.environment ?? '', Number(r.value[1])]),
+    );
+    expect(byEnv.container).toBeCloseTo(10, 9);
+    expect(byEnv.vm).toBeCloseTo(10, 9);
+    const dropped = (
+      await query(panelExpr('k6 results', 'Virtual users and dropped iterations', 'dropped/s'))
+    ).map((r) => [r.metric.testid, Number(r.value[1])]);
+    expect(Object.fromEntries(dropped)).toEqual({ 'arith-1': 0, 'arith-2': expect.closeTo(2, 9) as number });
+  });
+
+  it('"Virtual users" reads k6_vus', async () => {
+    const vus = await query(panelExpr('k6 results', 'Virtual users and dropped iterations', 'VUs'));
+    expect(vus).toEqual([{ metric: { testid: 'arith-1' }, value: [END / 1000, '5'] }]);
+  });
+});
