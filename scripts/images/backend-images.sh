@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the official backend images from the binaries that
-# scripts/toolchain/go-programs.sh built: each on the local Debian base, with the official image's
+# scripts/toolchain/go-programs.sh built: each FROM scratch with what the official image has and nothing
+# more (BusyBox where it is built on BusyBox or Alpine, nothing where it is FROM scratch), with its
 # paths, ports and user (scripts/images/<name>/Dockerfile). Tagged $LOCAL_IMAGE_PREFIX/<name>:<tag of the
 # official image>, never with the official names (local_tag in scripts/lib/common.sh).
 # Usage: backend-images.sh [NAME...]   (default: all)
@@ -8,10 +9,10 @@
 source "$(dirname "$0")/../lib/common.sh"
 
 BIN="$CLOUD_BENCHMARK_CACHE/bin"
-base=$LOCAL_DEBIAN_IMAGE
 
-# The official images have busybox's wget, which the compose health checks call; the local ones get the
-# same from Debian's statically linked busybox (one binary, suite-independent), extracted into the cache.
+# The official images built on BusyBox or Alpine have BusyBox's programs (sh, wget, chown…), which the
+# compose health checks and one-shot services call; the local ones get the same from Debian's statically
+# linked busybox (one binary, suite-independent), extracted into the cache.
 busybox_static() {
   local dir="$CLOUD_BENCHMARK_CACHE/busybox-static"
   if [[ ! -x $dir/bin/busybox ]]; then
@@ -36,13 +37,16 @@ build() {
   tag=$(local_tag "$official" "$name")
   context=$(mktemp -d)
   cp "$REPO_ROOT/scripts/images/$name/"* "$context/"
-  [[ $name == otelcol ]] || cp "$(busybox_static)" "$context/busybox" # the contrib image is FROM scratch
+  if [[ $name == otelcol ]]; then
+    mkdir "$context/queue" # the contrib image is FROM scratch: no BusyBox, no mkdir
+  else
+    cp "$(busybox_static)" "$context/busybox"
+  fi
   local f
   for f in "$@"; do
     if [[ -e $BIN/$f ]]; then cp -L "$BIN/$f" "$context/$f"; else cp "$REPO_ROOT/$f" "$context/"; fi
   done
-  build_image "$tag" "$context" --build-arg "BASE_IMAGE=$base" \
-    --label "cloud-benchmark.base=$(docker image inspect --format '{{.Id}}' "$base")"
+  build_image "$tag" "$context"
   rm -rf "$context"
 }
 
@@ -51,7 +55,6 @@ image_node_exporter() { build node-exporter "$NODE_EXPORTER_IMAGE" node_exporter
 image_jaeger() { build jaeger "$JAEGER_IMAGE" jaeger; }
 image_otelcol() { build otelcol "$OTELCOL_IMAGE" otelcol observability/otel-collector/config.yaml; }
 
-bash "$REPO_ROOT/scripts/images/debian-base.sh"
 all=(prometheus node_exporter jaeger otelcol)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")

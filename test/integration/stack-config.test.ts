@@ -1,7 +1,8 @@
 // The stack's configuration, checked by the real programs where they can run here and by inspection
 // where a rule is ours: compose as Docker Compose resolves it (pins, limits, loopback ports, health
 // checks, log rotation, no default password), Prometheus' config and rule unit tests by promtool,
-// Jaeger's config by Jaeger, and the Grafana provisioning's datasource references.
+// Jaeger's config by Jaeger, and the Grafana provisioning's datasource references. (The Grafana
+// entrypoint: test/grafana/entrypoint.test.ts; the programs each image must contain: image-facts.test.ts.)
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { toolchainCache } from '../../app/test/helpers/go-tool.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
-import { COMPOSE_DIR } from '../helpers/stack.ts';
+import { resolvedCompose } from '../helpers/compose.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = (name: string) => join(process.env.CB_BIN_DIR ?? join(toolchainCache(), 'bin'), name);
@@ -22,40 +23,6 @@ function toolMissing(what: string, command: string, args: string[]): string | un
   } catch {
     return `${what} is not available (run scripts/toolchain.sh)`;
   }
-}
-
-interface ComposeService {
-  image: string;
-  profiles?: string[];
-  restart?: string;
-  logging?: { driver: string; options?: Record<string, string> };
-  mem_limit?: string;
-  cpus?: number;
-  pids_limit?: number;
-  read_only?: boolean;
-  privileged?: boolean;
-  cap_drop?: string[];
-  security_opt?: string[];
-  healthcheck?: { test: string[] };
-  ports?: { host_ip?: string; published: string; target: number }[];
-  environment?: Record<string, string | null>;
-  volumes?: { type: string; source: string; target: string }[];
-  depends_on?: Record<string, { condition: string }>;
-}
-
-/** compose.yaml as `docker compose config` resolves it, with only the variables given (a user's plain run). */
-function resolvedCompose(env: Record<string, string> = {}): Record<string, ComposeService> {
-  // Only PATH and HOME from this process: the test's own image variables must not leak in.
-  const out = execFileSync(
-    'docker',
-    ['compose', '--profile', 'k6', '--profile', 'host', 'config', '--format', 'json'],
-    {
-      cwd: COMPOSE_DIR,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      encoding: 'utf8',
-    },
-  );
-  return (JSON.parse(out) as { services: Record<string, ComposeService> }).services;
 }
 
 const noCompose = skipLoudly(
@@ -175,31 +142,6 @@ describe.skipIf(noCompose)('compose.yaml as users run it (no variables set)', ()
     expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
     expect(env.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
     expect(env.GF_USERS_ALLOW_SIGN_UP).toBe('false');
-  });
-});
-
-describe('Grafana admin password bootstrap (grafana/docker-entrypoint.sh)', () => {
-  const script = resolve(repo, 'grafana/docker-entrypoint.sh');
-  // Runs the script with /run.sh replaced by a printer, in a scratch "volume".
-  function run(dir: string, password?: string): string {
-    const text = readFileSync(script, 'utf8')
-      .replaceAll('/var/lib/grafana/admin-password', `${dir}/admin-password`)
-      .replace('exec /run.sh "$@"', 'echo "GF=$GF_SECURITY_ADMIN_PASSWORD"');
-    return execFileSync('sh', ['-c', text], {
-      env: { PATH: process.env.PATH, ...(password ? { GRAFANA_ADMIN_PASSWORD: password } : {}) },
-      encoding: 'utf8',
-    });
-  }
-
-  it('generates a random password on first start, keeps it, and prefers GRAFANA_ADMIN_PASSWORD', () => {
-    const dir = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
-    const first = /GF=(\w+)/.exec(run(dir))![1]!;
-    expect(first).toMatch(/^[0-9a-f]{36}$/);
-    expect(run(dir)).toContain(`GF=${first}`);
-    expect(run(dir, 'chosen-by-user')).toContain('GF=chosen-by-user');
-    expect(readFileSync(`${dir}/admin-password`, 'utf8').trim()).toBe(first);
-    const other = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
-    expect(run(other)).not.toContain(`GF=${first}`);
   });
 });
 

@@ -1,0 +1,217 @@
+// The Collector → Loki wire path, end to end: the app in its container logs through the stack's
+// Collector (compose/compose.yaml, its otlp_http/loki exporter and persistent queue) to whatever answers
+// at loki:3100/otlp/v1/logs. Loki may not run on the project's machines (AGPL), so a Collector stands in
+// there (fixtures/loki-standin.yaml) and writes what it receives: exactly one record per request arrives,
+// with its trace id and the attributes Loki indexes or keeps as structured metadata; then the endpoint is
+// down for 60 s while requests go on, and when it is back every record of the outage arrives too.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { skipLoudly } from '../helpers/images.ts';
+import { COMPOSE_DIR, stackEnvironment } from '../helpers/stack.ts';
+
+const FIXTURES = resolve(import.meta.dirname, 'fixtures');
+const PROJECT = `cb-loki-${randomBytes(3).toString('hex')}`;
+const OUTAGE_MS = 60_000;
+const N = 20;
+
+const skip = skipLoudly(
+  'Collector → Loki wire path',
+  process.env.CB_OTELCOL_IMAGE
+    ? undefined
+    : 'no local Collector image to stand in for Loki (run scripts/toolchain.sh)',
+);
+
+const AnyValue = z.object({
+  stringValue: z.string().optional(),
+  intValue: z.union([z.string(), z.number()]).optional(),
+});
+const KeyValue = z.object({ key: z.string(), value: AnyValue });
+const LogRecord = z.object({
+  severityText: z.string().optional(),
+  body: AnyValue.optional(),
+  attributes: z.array(KeyValue).default([]),
+  traceId: z.string().default(''),
+  spanId: z.string().default(''),
+});
+const ExportLogsRequest = z.object({
+  resourceLogs: z.array(
+    z.object({
+      resource: z.object({ attributes: z.array(KeyValue).default([]) }),
+      scopeLogs: z.array(z.object({ logRecords: z.array(LogRecord).default([]) })),
+    }),
+  ),
+});
+
+interface Received {
+  resource: Record<string, string | undefined>;
+  record: z.infer<typeof LogRecord>;
+}
+
+const attrs = (kvs: z.infer<typeof KeyValue>[]) =>
+  Object.fromEntries(kvs.map((kv) => [kv.key, kv.value.stringValue ?? String(kv.value.intValue ?? '')]));
+
+const dir = mkdtempSync(join(tmpdir(), 'cb-loki-wire-'));
+const out = join(dir, 'out');
+let env: Record<string, string> = {};
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+function compose(...args: string[]): string {
+  return execFileSync(
+    'docker',
+    [
+      'compose',
+      '-p',
+      PROJECT,
+      '-f',
+      'compose.yaml',
+      '-f',
+      join(FIXTURES, 'loki-standin.compose.yaml'),
+      ...args,
+    ],
+    { cwd: COMPOSE_DIR, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 180_000 },
+  );
+}
+
+/** Every log record the stand-in wrote, validated as OTLP JSON. */
+function received(): Received[] {
+  const file = join(out, 'logs.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) =>
+      ExportLogsRequest.parse(JSON.parse(line)).resourceLogs.flatMap((rl) =>
+        rl.scopeLogs.flatMap((sl) =>
+          sl.logRecords.map((record) => ({ resource: attrs(rl.resource.attributes), record })),
+        ),
+      ),
+    );
+}
+
+/** Sends requests with trace ids of our own; returns them. */
+async function tracedRequests(n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const traceId = randomBytes(16).toString('hex');
+    const res = await fetch(`http://127.0.0.1:${env.APP_PORT}/api/json?items=1`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    ids.push(traceId);
+  }
+  return ids;
+}
+
+/** The access-log records ("request completed") of these trace ids that have arrived. */
+const accessRecords = (ids: string[]) =>
+  received().filter(
+    (r) => r.record.body?.stringValue === 'request completed' && ids.includes(r.record.traceId),
+  );
+
+beforeAll(async () => {
+  if (skip) return;
+  // The Collector runs as uid 10001 with no capabilities: the output directory must be writable to it.
+  chmodSync(dir, 0o755);
+  mkdirSync(out);
+  chmodSync(out, 0o777);
+  const [app, grpc, http, health, loki] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+  env = {
+    ...stackEnvironment(),
+    APP_PORT: String(app),
+    OTLP_GRPC_PORT: String(grpc),
+    OTLP_HTTP_PORT: String(http),
+    OTELCOL_HEALTH_PORT: String(health),
+    LOKI_PORT: String(loki),
+    LOKI_STANDIN_CONFIG: join(FIXTURES, 'loki-standin.yaml'),
+    LOKI_STANDIN_OUT: out,
+  };
+  compose('up', '-d', '--wait', 'app', 'otel-collector', 'loki');
+  await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${health}/`)).status).toBe(200), {
+    timeout: 60_000,
+    interval: 500,
+  });
+}, 240_000);
+
+afterAll(() => {
+  if (!skip && Object.keys(env).length) compose('down', '--volumes', '--remove-orphans', '--timeout', '10');
+  rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe.skipIf(skip)('Collector → Loki’s OTLP path (a Collector standing in at loki:3100)', () => {
+  let first: string[] = [];
+
+  it(
+    `delivers exactly one record per request (${N}), each with its trace id`,
+    { timeout: 120_000 },
+    async () => {
+      first = await tracedRequests(N);
+      const got = await vi.waitFor(
+        () => {
+          const r = accessRecords(first);
+          expect(r.length).toBeGreaterThanOrEqual(N);
+          return r;
+        },
+        { timeout: 90_000, interval: 1000 },
+      );
+      expect(got).toHaveLength(N);
+      expect(new Set(got.map((r) => r.record.traceId))).toEqual(new Set(first));
+      for (const r of got) expect(r.record.spanId).toMatch(/^[0-9a-f]{16}$/);
+    },
+  );
+
+  it('carries what Loki indexes (service.name, deployment.environment.name) and keeps as metadata', () => {
+    for (const { resource, record } of accessRecords(first)) {
+      // observability/loki/loki.yaml: these two resource attributes become service_name and
+      // deployment_environment_name; the dashboards and the traces → logs link select on them.
+      expect(resource['service.name']).toBe('cloud-benchmark');
+      expect(resource['deployment.environment.name']).toBe('container');
+      // Added by the stack's Collector (resource processor) on the way.
+      expect(resource['service.namespace']).toBe('cloud-benchmark');
+      // Loki stores severity_text as structured metadata; the logs dashboard filters on it.
+      expect(record.severityText).toBe('INFO');
+      expect(attrs(record.attributes)['http.route']).toBe('/api/json');
+    }
+  });
+
+  it(
+    `loses nothing while Loki’s endpoint is down for ${OUTAGE_MS / 1000} s (the persistent queue)`,
+    { timeout: OUTAGE_MS + 240_000 },
+    async () => {
+      compose('stop', '--timeout', '10', 'loki');
+      const during = await tracedRequests(N);
+      // The outage's length is the point of the test, not a wait for some state.
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      expect(accessRecords(during)).toHaveLength(0);
+      compose('start', 'loki');
+      const got = await vi.waitFor(
+        () => {
+          const r = accessRecords(during);
+          expect(r.length).toBeGreaterThanOrEqual(N);
+          return r;
+        },
+        { timeout: 180_000, interval: 1000 },
+      );
+      expect(got).toHaveLength(N);
+      expect(new Set(got.map((r) => r.record.traceId))).toEqual(new Set(during));
+      console.log(
+        `Loki wire path: ${N} of ${N} records sent during a ${OUTAGE_MS / 1000} s outage arrived afterwards`,
+      );
+    },
+  );
+});
