@@ -223,11 +223,25 @@ export async function promScalar(query: string): Promise<number | undefined> {
   return result.length ? Number(result[0]!.value[1]) : undefined;
 }
 
+export interface JaegerTag {
+  key: string;
+  value: unknown;
+}
+
 export interface JaegerSpan {
   traceID: string;
   spanID: string;
   operationName: string;
+  processID: string;
+  tags: JaegerTag[];
   references: { refType: string; spanID: string }[];
+}
+
+/** A trace as Jaeger's query API v1 serves it (and Grafana's Jaeger datasource reads it). */
+export interface JaegerTraceData {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
 }
 
 /** Traces of a service's operation in Jaeger (query API v1) from the last hour, at most `limit`. */
@@ -244,11 +258,9 @@ export async function jaegerTraces(
 }
 
 /** One trace by id, or undefined when Jaeger does not have it. */
-export async function jaegerTrace(
-  traceId: string,
-): Promise<{ traceID: string; spans: JaegerSpan[] } | undefined> {
+export async function jaegerTrace(traceId: string): Promise<JaegerTraceData | undefined> {
   const res = await fetch(new URL(`/api/traces/${traceId}`, URLS.jaeger));
   if (res.status === 404) return undefined;
   if (!res.ok) throw new Error(`Jaeger trace ${traceId}: ${res.status}`);
-  return ((await res.json()) as { data: { traceID: string; spans: JaegerSpan[] }[] }).data[0];
+  return ((await res.json()) as { data: JaegerTraceData[] }).data[0];
 }

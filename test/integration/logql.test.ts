@@ -4,45 +4,23 @@
 // machines (AGPL); its parser's acceptance of the same grammar is cited in docs/upstream-evidence.md.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parser } from '@grafana/lezer-logql';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { panelQueries } from '../helpers/dashboards.ts';
+import { interpolateTracesToLogs, logqlErrors, spanTagKeys, tracesToLogsQuery } from '../helpers/logql.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 
-/** Syntax errors of one expression: the text at each error node of the parse tree. */
-function logqlErrors(expr: string): string[] {
-  const errors: string[] = [];
-  parser.parse(expr).iterate({
-    enter: (node) => {
-      if (node.type.isError) errors.push(`at ${node.from}: "${expr.slice(node.from, node.to + 10)}"`);
-    },
-  });
-  return errors;
-}
-
-interface Datasource {
-  type: string;
-  jsonData?: { tracesToLogsV2?: { customQuery?: boolean; query?: string } };
-}
-
-/**
- * The traces → logs query as Grafana runs it: provisioning's `$$` unescaped, then every variable
- * replaced by a value of its kind (the values themselves are checked against Jaeger by the stack test).
- */
+/** The traces → logs query with every variable replaced by a value of its kind (the stack test checks
+ * that Jaeger's spans really carry the tags it reads). */
 function tracesToLogsQueries(): { where: string; expr: string }[] {
-  const file = join(repo, 'grafana/provisioning/datasources/datasources.yaml');
-  const yaml = parseYaml(readFileSync(file, 'utf8')) as { datasources: Datasource[] };
-  return yaml.datasources.flatMap((ds) => {
-    const q = ds.jsonData?.tracesToLogsV2;
-    if (!q?.customQuery || !q.query) return [];
-    const expr = q.query
-      .replaceAll('$$', '$')
-      .replace(/\$\{__trace\.traceId\}/g, '0af7651916cd43dd8448eb211c80319c')
-      .replace(/\$\{__span\.[^}]*\}/g, 'container');
-    return [{ where: `datasources.yaml: ${ds.type} tracesToLogsV2.query`, expr }];
-  });
+  const query = tracesToLogsQuery();
+  const tags = Object.fromEntries(spanTagKeys(query).map((k) => [k, 'container']));
+  return [
+    {
+      where: 'datasources.yaml: jaeger tracesToLogsV2.query',
+      expr: interpolateTracesToLogs(query, tags, '0af7651916cd43dd8448eb211c80319c'),
+    },
+  ];
 }
 
 function docQueries(): { where: string; expr: string }[] {
