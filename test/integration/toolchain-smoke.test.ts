@@ -48,14 +48,18 @@ describe.skipIf(skipBinaries)('programs built from the Go module proxy', () => {
   });
 });
 
-describe.skipIf(skipBinaries)('collector config and build agree', () => {
-  const configPath = join(repo, 'observability/otel-collector/config.yaml');
+describe.skipIf(skipBinaries)('collector configs and build agree', () => {
+  // The stack's config, and the tests' Loki stand-in (a Collector at Loki's OTLP path).
+  const configs = [
+    join(repo, 'observability/otel-collector/config.yaml'),
+    join(repo, 'test/e2e/fixtures/loki-standin.yaml'),
+  ];
 
-  it('validates the project collector config', () => {
+  it.each(configs)('validates %s', (configPath) => {
     expect(() => run(bin('otelcol'), ['validate', '--config', configPath])).not.toThrow();
   });
 
-  it('contains every component the config names', () => {
+  it.each(configs)('contains every component %s names', (configPath) => {
     const config = parse(readFileSync(configPath, 'utf8')) as Record<
       string,
       Record<string, unknown> | undefined
