@@ -39,7 +39,7 @@ export default defineConfig({
     coverage: {
       enabled: Boolean(process.env.CI),
       provider: 'v8',
-      include: ['app/src/**'],
+      include: ['app/src/**', 'harness/**', 'scripts/**', 'grafana/src/**', 'loadtests/lib/**'],
       reporter: ['text-summary', 'lcov'],
       reportsDirectory: 'test-results/coverage',
     },

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { REPO_ROOT, versions } from './lib/project-env.ts';
+import { REPO_ROOT, versions } from '../harness/project-env.ts';
 
 const SCENARIOS = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint', 'endpoints'] as const;
 const ENVIRONMENTS = ['native', 'container', 'vm'] as const;

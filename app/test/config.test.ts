@@ -69,9 +69,9 @@ describe('loadConfig', () => {
   });
 });
 
-describe('README configuration table', () => {
+describe('configuration reference (docs/configuration.md)', () => {
   it('lists every variable the service reads', () => {
-    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const readme = readFileSync(resolve(import.meta.dirname, '../../docs/configuration.md'), 'utf8');
     const missing = CONFIG_VARIABLES.filter(
       (name) => !new RegExp(`^\\|\\s*\`${name}\`\\s*\\|`, 'm').test(readme),
     );

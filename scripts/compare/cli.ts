@@ -3,19 +3,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadToolchainEnv, REPO_ROOT, versions } from '../lib/project-env.ts';
+import { appImage, loadToolchainEnv, REPO_ROOT, versions } from '../../harness/project-env.ts';
 import { renderCharts } from './charts.ts';
-import { containerEnvironment } from './environments/container.ts';
+import { containerEnvironment } from '../../harness/environments/container.ts';
 import {
   type AppSettings,
   ENVIRONMENT_NAMES,
   type Environment,
   type EnvironmentName,
-} from './environments/environment.ts';
-import { nativeEnvironment } from './environments/native.ts';
-import { type Acceleration, vmEnvironment } from './environments/vm.ts';
-import { vegetaVersion } from './load-driver.ts';
-import { describeMachine } from './machine.ts';
+} from '../../harness/environments/environment.ts';
+import { nativeEnvironment } from '../../harness/environments/native.ts';
+import { type Acceleration, vmEnvironment } from '../../harness/environments/vm.ts';
+import { vegetaVersion } from '../../harness/load-driver.ts';
+import { describeMachine } from '../../harness/machine.ts';
 import { renderReport } from './report.ts';
 import { parseResults, type Results, type RunSettings } from './results.ts';
 import { runComparison } from './run-comparison.ts';
@@ -115,11 +115,7 @@ const program = new Command('compare')
       .argParser(wholeOrZero('--startups')),
   )
   .addOption(new Option('--mix <name>', 'request mix').choices(['default', 'trivial']).default('default'))
-  .addOption(
-    new Option('--image <name>', 'the app image for the container').default(
-      process.env.CB_APP_IMAGE ?? 'cloud-benchmark/app:dev',
-    ),
-  )
+  .addOption(new Option('--image <name>', 'the app image for the container').default(appImage()))
   .addOption(
     new Option('--vm-url <url>', "a provisioned VM's app URL (vagrant up forwards 127.0.0.1:8081)").argParser(
       url,

@@ -3,7 +3,7 @@
 // or not; then every rate's figures, the machine, and how it was measured. A pure function of results.json.
 import { median } from 'simple-statistics';
 import type { Results, Window } from './results.ts';
-import { ALPHA, compare, type Summary, summarize } from './stats.ts';
+import { ALPHA, compare, type Summary, summarize } from '../../harness/stats.ts';
 
 export const CHART_FILES = {
   latency: 'latency-vs-load.svg',

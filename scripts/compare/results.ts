@@ -1,8 +1,8 @@
 // results.json: everything a report is made from. The report and charts are pure functions of it, so
 // a run can be re-rendered (npm run compare -- --report-only DIR) and the generator tested on fixtures.
-import type { AppStatus, ResourceUse } from './app-probe.ts';
-import type { EnvironmentName } from './environments/environment.ts';
-import type { LoadResult } from './load-driver.ts';
+import type { AppStatus, ResourceUse } from '../../harness/app-probe.ts';
+import type { EnvironmentName } from '../../harness/environments/environment.ts';
+import type { LoadResult } from '../../harness/load-driver.ts';
 
 export const RESULTS_VERSION = 1;
 

@@ -1,9 +1,9 @@
 // One comparison run: which environments can run, start-up times, then the same open-model load on
 // every environment at stepped rates, A/B interleaved, repeated, warm-up discarded. Returns results.json's
 // content; on Ctrl-C (signal) it stops at once and returns what it has, marked incomplete.
-import { readStatus, watchResources } from './app-probe.ts';
-import type { Environment, LoadPath, Started } from './environments/environment.ts';
-import { attack } from './load-driver.ts';
+import { readStatus, watchResources } from '../../harness/app-probe.ts';
+import type { Environment, LoadPath, Started } from '../../harness/environments/environment.ts';
+import { attack } from '../../harness/load-driver.ts';
 import { REQUEST_MIX, TRIVIAL } from '../../loadtests/lib/mix.ts';
 import { isSaturated, type Results, RESULTS_VERSION, type RunSettings } from './results.ts';
 

@@ -5,8 +5,8 @@
 // Ctrl-C. Then: npm run compare -- --vm-url <that URL>.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { versions } from '../lib/project-env.ts';
-import { Vm, VM_PORTS, VM_URL, vmImage, vmUnavailable } from '../../test/helpers/vm.ts';
+import { versions } from '../../harness/project-env.ts';
+import { Vm, VM_PORTS, VM_URL, vmImage, vmToolsMissing } from '../../harness/vm.ts';
 
 const { values } = parseArgs({ options: { 'otlp-endpoint': { type: 'string', default: 'none' } } });
 const otlp = values['otlp-endpoint'];
@@ -14,7 +14,7 @@ if (otlp !== 'none' && !/^https?:\/\/[^\s]+$/.test(otlp)) {
   console.error(`error: --otlp-endpoint must be an http(s) URL or "none", got "${otlp}"`);
   process.exit(2);
 }
-const missing = vmUnavailable();
+const missing = vmToolsMissing();
 if (missing) {
   console.error(`error: ${missing}`);
   process.exit(2);

@@ -1,6 +1,6 @@
 // The report's statistics on values whose answers are known by hand.
 import { describe, expect, it } from 'vitest';
-import { compare, seededRandom, summarize } from '../../scripts/compare/stats.ts';
+import { compare, seededRandom, summarize } from '../../harness/stats.ts';
 
 describe('summarize: median and its order-statistic confidence interval', () => {
   it('1..10: median 5.5, interval [x(2), x(9)] with 97.9 % coverage', () => {

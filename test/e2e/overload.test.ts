@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
-import { firstHealthy, readStatus, sampleProcess } from '../../scripts/compare/app-probe.ts';
-import type { Started } from '../../scripts/compare/environments/environment.ts';
-import { nativeEnvironment } from '../../scripts/compare/environments/native.ts';
-import { attack } from '../../scripts/compare/load-driver.ts';
-import { findSaturation } from '../../scripts/compare/saturation.ts';
+import { firstHealthy, readStatus, sampleProcess } from '../../harness/app-probe.ts';
+import type { Started } from '../../harness/environments/environment.ts';
+import { nativeEnvironment } from '../../harness/environments/native.ts';
+import { attack } from '../../harness/load-driver.ts';
+import { findSaturation } from '../../harness/saturation.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
 
 const repo = resolve(import.meta.dirname, '../..');

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { versions } from '../../scripts/lib/project-env.ts';
+import { versions } from '../../harness/project-env.ts';
 
 const doc = readFileSync(resolve(import.meta.dirname, '../../docs/upstream-evidence.md'), 'utf8');
 

@@ -2,19 +2,14 @@
 // repository and returns the binary's path. Go's own build cache makes repeat builds take ~1 s.
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { toolchainCache } from '../../../harness/project-env.ts';
+
+export { toolchainCache };
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../../..');
-
-/** The toolchain's cache directory, decided as scripts/lib/common.sh decides it. */
-export function toolchainCache(): string {
-  if (process.env.CLOUD_BENCHMARK_CACHE) return process.env.CLOUD_BENCHMARK_CACHE;
-  if (process.getuid?.() === 0) return '/var/cache/cloud-benchmark';
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cloud-benchmark');
-}
 
 export async function buildGoTool(name: string): Promise<string> {
   const outDir = join(toolchainCache(), 'test-tools');

@@ -1,9 +1,9 @@
 // The highest constant arrival rate a copy of the app sustains: rates rise by `factor` until a run
 // drops or fails requests (results.ts isSaturated), then `bisect` halving steps between the last good
 // and the first bad rate. Used by the overhead and soak benchmarks and the overload test.
-import type { MixEntry } from '../../loadtests/lib/mix.ts';
+import type { MixEntry } from '../loadtests/lib/mix.ts';
 import { attack, type LoadResult } from './load-driver.ts';
-import { isSaturated } from './results.ts';
+import { isSaturated } from '../scripts/compare/results.ts';
 
 export interface SaturationOptions {
   readonly vegeta: string;

@@ -1,7 +1,7 @@
 // The baseline of the overhead benchmark: bare Express 5 serving the same route and payload as the
 // app, with the same Express settings, and nothing else (no telemetry, no logging, no metrics).
 import express from 'express';
-import { buildItems } from '../src/workloads/json-payload.ts';
+import { buildItems } from '../app/src/workloads/json-payload.ts';
 
 const port = Number(process.env.PORT ?? 0);
 const app = express();

@@ -4,10 +4,10 @@
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { burnCpu } from '../src/workloads/cpu.ts';
-import { writeSyncReadDelete } from '../src/workloads/file-io.ts';
-import { buildItems } from '../src/workloads/json-payload.ts';
-import { holdMemory } from '../src/workloads/memory.ts';
+import { burnCpu } from '../app/src/workloads/cpu.ts';
+import { writeSyncReadDelete } from '../app/src/workloads/file-io.ts';
+import { buildItems } from '../app/src/workloads/json-payload.ts';
+import { holdMemory } from '../app/src/workloads/memory.ts';
 
 const port = Number(process.env.PORT ?? 0);
 const self = `http://127.0.0.1:${port}`;

@@ -5,7 +5,7 @@
 //      stored in Jaeger, and access-log records accepted by the Collector (Loki cannot run here,
 //      issue #3), each as a fraction of requests sent.
 // Usage: npm run bench:stack -- [--rate 200] [--duration 60] [--idle 20]
-// Uses the test stack's project, ports and local images (test/helpers/stack.ts).
+// Uses the test stack's project, ports and local images (harness/stack.ts).
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ import {
   settle,
   stackEnvironment,
   URLS,
-} from '../../test/helpers/stack.ts';
+} from '../harness/stack.ts';
 
 const { values: args } = parseArgs({
   options: {

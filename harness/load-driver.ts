@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { MixEntry } from '../../loadtests/lib/mix.ts';
+import type { MixEntry } from '../loadtests/lib/mix.ts';
 
 const run = promisify(execFile);
 

@@ -6,14 +6,14 @@
 // Usage: npm run bench:soak -- [--minutes 30] [--environment native|container] [--rate N]
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
-import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
-import { watchResources } from '../compare/app-probe.ts';
-import { containerEnvironment } from '../compare/environments/container.ts';
-import type { AppSettings } from '../compare/environments/environment.ts';
-import { nativeEnvironment } from '../compare/environments/native.ts';
-import { attack } from '../compare/load-driver.ts';
-import { findSaturation } from '../compare/saturation.ts';
-import { loadToolchainEnv, REPO_ROOT, versions } from '../lib/project-env.ts';
+import { REQUEST_MIX } from '../loadtests/lib/mix.ts';
+import { watchResources } from '../harness/app-probe.ts';
+import { containerEnvironment } from '../harness/environments/container.ts';
+import type { AppSettings } from '../harness/environments/environment.ts';
+import { nativeEnvironment } from '../harness/environments/native.ts';
+import { attack } from '../harness/load-driver.ts';
+import { findSaturation } from '../harness/saturation.ts';
+import { appImage, loadToolchainEnv, REPO_ROOT, versions } from '../harness/project-env.ts';
 
 loadToolchainEnv();
 const { values: args } = parseArgs({
@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
     minutes: { type: 'string', default: '30' },
     environment: { type: 'string', default: 'native' },
     rate: { type: 'string' },
-    image: { type: 'string', default: process.env.CB_APP_IMAGE ?? 'cloud-benchmark/app:dev' },
+    image: { type: 'string', default: appImage() },
   },
 });
 const fail = (message: string): never => {

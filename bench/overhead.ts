@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { median } from 'simple-statistics';
 
-const repo = resolve(import.meta.dirname, '../..');
+const repo = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
@@ -54,7 +54,7 @@ const common = {
   NODE_COMPILE_CACHE: resolve(repo, 'node_modules/.cache/node-compile'),
 };
 const variants: Variant[] = [
-  { name: 'bare Express', argv: ['app/bench/bare-express.ts'], env: { PORT: String(APP_PORT) } },
+  { name: 'bare Express', argv: ['bench/bare-express.ts'], env: { PORT: String(APP_PORT) } },
   { name: 'app, telemetry off', argv: appArgv, env: { ...common, OTEL_SDK_DISABLED: 'true' } },
   {
     name: 'app, full telemetry',
@@ -153,10 +153,10 @@ console.log(
 );
 console.log(`app NODE_OPTIONS: ${common.NODE_OPTIONS || '(none)'}`);
 console.log(
-  `OTLP receiver for "full telemetry": a discard-all OTLP/HTTP sink on 127.0.0.1:${SINK_PORT} (app/bench/otlp-sink.ts)`,
+  `OTLP receiver for "full telemetry": a discard-all OTLP/HTTP sink on 127.0.0.1:${SINK_PORT} (bench/otlp-sink.ts)`,
 );
 
-const sink = spawn(process.execPath, ['app/bench/otlp-sink.ts'], {
+const sink = spawn(process.execPath, ['bench/otlp-sink.ts'], {
   cwd: repo,
   env: { PATH: process.env.PATH ?? '', PORT: String(SINK_PORT) },
   stdio: ['ignore', 'ignore', 'inherit'],

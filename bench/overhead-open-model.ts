@@ -1,10 +1,10 @@
 // Telemetry overhead under an open-model load (prints measurements; it is not a test). Three servers,
 // each in a 1-CPU / 512 MiB cgroup as the compared environments are: a minimal node:http server doing
-// the same work (app/bench/bare-http.ts), the app with telemetry disabled (OTEL_SDK_DISABLED=true) and
+// the same work (bench/bare-http.ts), the app with telemetry disabled (OTEL_SDK_DISABLED=true) and
 // the app with full telemetry (spans, OTLP traces and logs to a discard-all receiver, exemplars).
 // For the trivial route and the default request mix:
 //   1. the maximum sustainable rate: offered rates rise ×1.5 until a run drops or fails requests (vegeta,
-//      at most --max-in-flight requests in flight), then two bisection steps (scripts/compare/saturation.ts);
+//      at most --max-in-flight requests in flight), then two bisection steps (harness/saturation.ts);
 //   2. p50/p99 at one fixed rate (half the lowest maximum of the three), medians of --runs runs.
 // Usage: npm run bench:overhead -- [--step-seconds 5] [--runs 3] [--run-seconds 10] [--mix trivial,default]
 import { spawn } from 'node:child_process';
@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
-import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../../loadtests/lib/mix.ts';
-import { type AppSettings, type Environment } from '../../scripts/compare/environments/environment.ts';
-import { APP_COMMAND, nativeEnvironment } from '../../scripts/compare/environments/native.ts';
-import { attack, type LoadResult } from '../../scripts/compare/load-driver.ts';
-import { findSaturation } from '../../scripts/compare/saturation.ts';
-import { loadToolchainEnv, REPO_ROOT, versions } from '../../scripts/lib/project-env.ts';
+import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../loadtests/lib/mix.ts';
+import { type AppSettings, type Environment } from '../harness/environments/environment.ts';
+import { APP_COMMAND, nativeEnvironment } from '../harness/environments/native.ts';
+import { attack, type LoadResult } from '../harness/load-driver.ts';
+import { findSaturation } from '../harness/saturation.ts';
+import { loadToolchainEnv, REPO_ROOT, versions } from '../harness/project-env.ts';
 
 loadToolchainEnv();
 const { values: args } = parseArgs({
@@ -65,7 +65,7 @@ const variants: { name: string; env: Environment }[] = [
   {
     name: 'minimal node:http',
     env: nativeEnvironment(REPO_ROOT, settings, PORT, {
-      args: ['app/bench/bare-http.ts'],
+      args: ['bench/bare-http.ts'],
       env: { PORT: String(PORT) },
     }),
   },
@@ -143,7 +143,7 @@ console.log(
 console.log(
   `load: vegeta, constant arrival rate, ≤ ${MAX_IN_FLIGHT} in flight, 2 s warm-up per run discarded; a fresh process per run`,
 );
-const sink = spawn(process.execPath, ['app/bench/otlp-sink.ts'], {
+const sink = spawn(process.execPath, ['bench/otlp-sink.ts'], {
   cwd: REPO_ROOT,
   env: { PATH: process.env.PATH ?? '', PORT: String(SINK_PORT) },
   stdio: ['ignore', 'ignore', 'inherit'],

