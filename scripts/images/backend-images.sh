@@ -41,6 +41,9 @@ build() {
     mkdir "$context/queue" # the contrib image is FROM scratch: no BusyBox, no mkdir
   else
     cp "$(busybox_static)" "$context/busybox"
+    # The user database the official bases carry (`user: root` and `USER nobody` resolve by name).
+    printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/home:/bin/false' >"$context/passwd"
+    printf '%s\n' 'root:x:0:' 'nobody:x:65534:' >"$context/group"
   fi
   local f
   for f in "$@"; do

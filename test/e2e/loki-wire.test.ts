@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import { parseDebugLogs } from '../helpers/collector-debug.ts';
 import { skipLoudly } from '../helpers/images.ts';
 import { COMPOSE_DIR, stackEnvironment } from '../helpers/stack.ts';
 
@@ -25,45 +25,8 @@ const skip = skipLoudly(
     : 'no local Collector image to stand in for Loki (run scripts/toolchain.sh)',
 );
 
-/** One log record as the debug exporter prints it (verbosity: detailed), with its resource's attributes. */
-const Received = z.object({
-  resource: z.record(z.string(), z.string()),
-  severityText: z.string(),
-  body: z.string(),
-  attributes: z.record(z.string(), z.string()),
-  traceId: z.string(),
-  spanId: z.string(),
-});
-type Received = z.infer<typeof Received>;
-
-/** `     -> key: Type(value)` lines, as the debug exporter prints attributes. */
-function attributeLines(block: string): Record<string, string> {
-  return Object.fromEntries([...block.matchAll(/^\s+-> ([^:]+): \w+\((.*)\)$/gm)].map((m) => [m[1]!, m[2]!]));
-}
-
 /** Every log record the stand-in printed, across its restarts (docker keeps a container's log). */
-function received(): Received[] {
-  const log = compose('logs', '--no-color', '--no-log-prefix', 'loki');
-  return log
-    .split(/^ResourceLog #\d+$/m)
-    .slice(1)
-    .flatMap((resourceBlock) => {
-      const [head = '', ...records] = resourceBlock.split(/^LogRecord #\d+$/m);
-      const resource = attributeLines(head.split(/^ScopeLogs #/m)[0] ?? '');
-      return records.map((r) => {
-        const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(r)?.[1] ?? '';
-        const attrs = r.split(/^Attributes:$/m)[1]?.split(/^Trace ID:/m)[0] ?? '';
-        return Received.parse({
-          resource,
-          severityText: field('SeverityText'),
-          body: /^Body: Str\((.*)\)$/m.exec(r)?.[1] ?? '',
-          attributes: attributeLines(attrs),
-          traceId: field('Trace ID'),
-          spanId: field('Span ID'),
-        });
-      });
-    });
-}
+const received = () => parseDebugLogs(compose('logs', '--no-color', '--no-log-prefix', 'loki'));
 
 let env: Record<string, string> = {};
 
