@@ -17,6 +17,7 @@ export default defineConfig({
             'test/integration/**/*.test.ts',
             'test/loadtests/**/*.test.ts',
             'test/grafana/**/*.test.ts',
+            'test/harness/**/*.test.ts',
           ],
         },
       },
