@@ -18,7 +18,7 @@ import { type AppSettings, type Environment } from '../harness/environments/envi
 import { APP_COMMAND, nativeEnvironment } from '../harness/environments/native.ts';
 import { attack, type LoadResult } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
-import { loadToolchainEnv, REPO_ROOT, versions } from '../harness/project-env.ts';
+import { benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
 
 loadToolchainEnv();
 const { values: args } = parseArgs({
@@ -56,8 +56,8 @@ const VEGETA = join(process.env.CB_BIN_DIR ?? '', 'vegeta');
 const PORT = 18490;
 const SINK_PORT = 18431;
 const settings: AppSettings = {
-  cpus: Number(versions.BENCH_CPUS),
-  memoryMib: Number(versions.BENCH_MEMORY_MIB),
+  cpus: benchLimits.cpus,
+  memoryMib: benchLimits.memoryMib,
   otlpEndpoint: `http://127.0.0.1:${SINK_PORT}`,
   healthTimeoutMs: 30_000,
 };

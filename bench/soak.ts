@@ -13,7 +13,7 @@ import type { AppSettings } from '../harness/environments/environment.ts';
 import { nativeEnvironment } from '../harness/environments/native.ts';
 import { attack } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
-import { appImage, loadToolchainEnv, REPO_ROOT, versions } from '../harness/project-env.ts';
+import { appImage, benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
 
 loadToolchainEnv();
 const { values: args } = parseArgs({
@@ -37,8 +37,8 @@ if (args.environment !== 'native' && args.environment !== 'container')
   fail(`--environment must be native or container, got ${args.environment}`);
 const VEGETA = `${process.env.CB_BIN_DIR ?? ''}/vegeta`;
 const settings: AppSettings = {
-  cpus: Number(versions.BENCH_CPUS),
-  memoryMib: Number(versions.BENCH_MEMORY_MIB),
+  cpus: benchLimits.cpus,
+  memoryMib: benchLimits.memoryMib,
   otlpEndpoint: undefined,
   healthTimeoutMs: 30_000,
 };

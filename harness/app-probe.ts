@@ -1,19 +1,22 @@
 // What the compare command reads from a running copy of the app: when it first answers /health, its
 // /status (environment and resource limits), and its own process metrics (the series Prometheus scrapes).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 
-export interface AppStatus {
-  readonly environment: string;
-  readonly node_version: string;
-  readonly hostname: string;
-  readonly pid: number;
-  readonly limits: {
-    readonly cgroup: string;
-    readonly cpus: number | null;
-    readonly memory_bytes: number | null;
-  };
-  readonly telemetry?: { readonly tracing: boolean };
-}
+/** The part of the app's /status document the harness relies on (the app may add fields). */
+export const AppStatusSchema = z.looseObject({
+  environment: z.string(),
+  node_version: z.string(),
+  hostname: z.string(),
+  pid: z.number().int(),
+  limits: z.looseObject({
+    cgroup: z.string(),
+    cpus: z.number().positive().nullable(),
+    memory_bytes: z.number().int().positive().nullable(),
+  }),
+  telemetry: z.looseObject({ tracing: z.boolean() }).optional(),
+});
+export type AppStatus = z.infer<typeof AppStatusSchema>;
 
 /** Polls /health until 200; returns ms since `since` (performance.now() when the start command ran). */
 export async function firstHealthy(
@@ -40,10 +43,10 @@ export async function firstHealthy(
 export async function readStatus(baseUrl: string): Promise<AppStatus> {
   const res = await fetch(`${baseUrl}/status`, { signal: AbortSignal.timeout(5000) });
   if (res.status !== 200) throw new Error(`${baseUrl}/status answered ${res.status}`);
-  const body = (await res.json()) as Partial<AppStatus>;
-  if (typeof body.environment !== 'string' || !body.limits)
-    throw new Error(`${baseUrl}/status is not the app's status document`);
-  return body as AppStatus;
+  const parsed = AppStatusSchema.safeParse(await res.json());
+  if (!parsed.success)
+    throw new Error(`${baseUrl}/status is not the app's status document: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 export interface ProcessSample {
@@ -68,11 +71,12 @@ export async function sampleProcess(baseUrl: string): Promise<ProcessSample> {
   };
 }
 
-export interface ResourceUse {
+export const ResourceUseSchema = z.object({
   /** CPU seconds per second of the window: 1.0 is one core busy. */
-  readonly cpuCores: number;
-  readonly rssMaxMiB: number;
-}
+  cpuCores: z.number().nonnegative(),
+  rssMaxMiB: z.number().nonnegative(),
+});
+export type ResourceUse = z.infer<typeof ResourceUseSchema>;
 
 /**
  * Samples the app's process metrics every `everyMs` until stopped: CPU over the window and the largest

@@ -1,6 +1,6 @@
 // The open-model load of the compare command, driven by vegeta (MIT): `vegeta attack -rate` sends at a
 // constant arrival rate whether or not earlier requests have answered, as k6's constant-arrival-rate
-// does. k6 itself is AGPL and may not run on this project's build machines (issue #3); the k6 scripts in
+// does. k6 itself is AGPL and may not run on this project's build machines; the k6 scripts in
 // loadtests/ are the same mix for users. Headline percentiles come from vegeta's own report of every
 // request, never from a histogram's buckets.
 import { execFile, spawn } from 'node:child_process';
@@ -8,32 +8,34 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import type { MixEntry } from '../loadtests/lib/mix.ts';
 
 const run = promisify(execFile);
 
-export interface LoadResult {
-  readonly offeredRate: number;
-  readonly durationSeconds: number;
+export const LoadResultSchema = z.object({
+  offeredRate: z.number().positive(),
+  durationSeconds: z.number().positive(),
   /** Requests an open model should have sent: rate × duration. */
-  readonly expected: number;
-  readonly sent: number;
+  expected: z.number().nonnegative(),
+  sent: z.number().int().nonnegative(),
   /** Requests the driver could not send on time because every worker was busy (k6: dropped_iterations). */
-  readonly dropped: number;
-  readonly ok: number;
-  readonly failed: number;
-  readonly achievedRps: number;
-  readonly latencyMs: {
-    readonly p50: number;
-    readonly p90: number;
-    readonly p95: number;
-    readonly p99: number;
-    readonly max: number;
-    readonly mean: number;
-  };
-  readonly statusCodes: Readonly<Record<string, number>>;
-  readonly errors: readonly string[];
-}
+  dropped: z.number().int().nonnegative(),
+  ok: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  achievedRps: z.number().nonnegative(),
+  latencyMs: z.object({
+    p50: z.number(),
+    p90: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+    max: z.number(),
+    mean: z.number(),
+  }),
+  statusCodes: z.record(z.string(), z.number().int().nonnegative()),
+  errors: z.array(z.string()),
+});
+export type LoadResult = z.infer<typeof LoadResultSchema>;
 
 /** vegeta's `report -type=json`, the fields used (durations in nanoseconds). */
 interface VegetaReport {

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { appImage, loadToolchainEnv, REPO_ROOT, versions } from '../../harness/project-env.ts';
+import { appImage, benchLimits, loadToolchainEnv, REPO_ROOT } from '../../harness/project-env.ts';
 import { renderCharts } from './charts.ts';
 import { containerEnvironment } from '../../harness/environments/container.ts';
 import {
@@ -186,8 +186,8 @@ async function main(): Promise<number> {
   // --quick sets what the user did not set explicitly.
   const pick = <T>(name: string, quickValue: T): T =>
     quick && source(name) === 'default' ? quickValue : (o[name] as T);
-  const cpus = Number(versions.BENCH_CPUS);
-  const memoryMib = Number(versions.BENCH_MEMORY_MIB);
+  const cpus = benchLimits.cpus;
+  const memoryMib = benchLimits.memoryMib;
   const settings: RunSettings = {
     quick,
     rates: pick('rates', [20]),

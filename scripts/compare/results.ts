@@ -1,61 +1,69 @@
 // results.json: everything a report is made from. The report and charts are pure functions of it, so
 // a run can be re-rendered (npm run compare -- --report-only DIR) and the generator tested on fixtures.
-import type { AppStatus, ResourceUse } from '../../harness/app-probe.ts';
-import type { EnvironmentName } from '../../harness/environments/environment.ts';
-import type { LoadResult } from '../../harness/load-driver.ts';
+import { z } from 'zod';
+import { AppStatusSchema, ResourceUseSchema } from '../../harness/app-probe.ts';
+import { ENVIRONMENT_NAMES } from '../../harness/environments/environment.ts';
+import { LoadResultSchema, type LoadResult } from '../../harness/load-driver.ts';
 
+/** The schema version of results.json: a file of another version is refused, not misread. */
 export const RESULTS_VERSION = 1;
 
-export interface RunSettings {
-  readonly quick: boolean;
-  readonly rates: readonly number[];
+const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
+
+export const RunSettingsSchema = z.object({
+  quick: z.boolean(),
+  rates: z.array(z.number().positive()),
   /** Keep stepping beyond `rates` by this factor until every path saturates (0: only the given rates). */
-  readonly stepFactor: number;
-  readonly maxRate: number;
-  readonly repetitions: number;
-  readonly durationSeconds: number;
-  readonly warmupSeconds: number;
-  readonly startups: number;
-  readonly mix: 'default' | 'trivial';
-  readonly cpus: number;
-  readonly memoryMib: number;
-  readonly telemetry: string;
-  readonly loadDriver: string;
-}
+  stepFactor: z.number().nonnegative(),
+  maxRate: z.number().positive(),
+  repetitions: z.number().int().positive(),
+  durationSeconds: z.number().positive(),
+  warmupSeconds: z.number().nonnegative(),
+  startups: z.number().int().nonnegative(),
+  mix: z.enum(['default', 'trivial']),
+  cpus: z.number().positive(),
+  memoryMib: z.number().int().positive(),
+  telemetry: z.string(),
+  loadDriver: z.string(),
+});
+export type RunSettings = z.infer<typeof RunSettingsSchema>;
 
-export interface EnvironmentRecord {
-  readonly name: EnvironmentName;
+export const EnvironmentRecordSchema = z.object({
+  name: EnvironmentNameSchema,
   /** Why it was skipped; absent when it ran. */
-  readonly skipped?: string;
-  readonly facts: Readonly<Record<string, string>>;
-  readonly status?: AppStatus;
-}
+  skipped: z.string().optional(),
+  facts: z.record(z.string(), z.string()),
+  status: AppStatusSchema.optional(),
+});
+export type EnvironmentRecord = z.infer<typeof EnvironmentRecordSchema>;
 
-export interface Window {
-  readonly environment: EnvironmentName;
-  readonly path: string;
-  readonly pathNote?: string;
-  readonly rate: number;
-  readonly repetition: number;
-  readonly load: LoadResult;
-  readonly resources?: ResourceUse;
-  /** The environment could not keep up: requests dropped, more than 1 % failed, or late. */
-  readonly saturated: boolean;
-}
+export const WindowSchema = z.object({
+  environment: EnvironmentNameSchema,
+  path: z.string(),
+  pathNote: z.string().optional(),
+  rate: z.number().positive(),
+  repetition: z.number().int().nonnegative(),
+  load: LoadResultSchema,
+  resources: ResourceUseSchema.optional(),
+  /** The environment could not keep up: requests dropped or failed beyond the tolerance, or late. */
+  saturated: z.boolean(),
+});
+export type Window = z.infer<typeof WindowSchema>;
 
-export interface Results {
-  readonly version: typeof RESULTS_VERSION;
-  readonly startedAt: string;
-  finishedAt?: string;
+export const ResultsSchema = z.object({
+  version: z.literal(RESULTS_VERSION),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
   /** False when the run was interrupted (Ctrl-C) or failed part-way: the report says so. */
-  complete: boolean;
-  interruption?: string;
-  readonly settings: RunSettings;
-  readonly machine: Readonly<Record<string, string>>;
-  readonly environments: EnvironmentRecord[];
-  readonly startupMs: Partial<Record<EnvironmentName, number[]>>;
-  readonly windows: Window[];
-}
+  complete: z.boolean(),
+  interruption: z.string().optional(),
+  settings: RunSettingsSchema,
+  machine: z.record(z.string(), z.string()),
+  environments: z.array(EnvironmentRecordSchema),
+  startupMs: z.partialRecord(EnvironmentNameSchema, z.array(z.number().nonnegative())),
+  windows: z.array(WindowSchema),
+});
+export type Results = z.infer<typeof ResultsSchema>;
 
 /**
  * A window is saturated when more than 0.1 % of the offered requests were dropped (not sent on time) or
@@ -67,6 +75,7 @@ export function isSaturated(load: LoadResult): boolean {
   return load.dropped > tolerated || load.failed > tolerated || load.sent < 0.99 * load.expected;
 }
 
+/** results.json read back and validated: anything else is refused with the first problems named. */
 export function parseResults(text: string, source: string): Results {
   let data: unknown;
   try {
@@ -74,13 +83,13 @@ export function parseResults(text: string, source: string): Results {
   } catch (error) {
     throw new Error(`${source} is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  const r = data as Partial<Results>;
-  if (
-    r.version !== RESULTS_VERSION ||
-    !Array.isArray(r.windows) ||
-    !Array.isArray(r.environments) ||
-    !r.settings
-  )
-    throw new Error(`${source} is not a compare results file (version ${RESULTS_VERSION})`);
-  return r as Results;
+  const version = (data as { version?: unknown } | null)?.version;
+  if (version !== RESULTS_VERSION)
+    throw new Error(
+      `${source} is not a compare results file of version ${RESULTS_VERSION} (its version: ${JSON.stringify(version)})`,
+    );
+  const parsed = ResultsSchema.safeParse(data);
+  if (!parsed.success)
+    throw new Error(`${source} is not a valid compare results file:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

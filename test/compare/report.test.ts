@@ -58,5 +58,9 @@ describe('compare report', () => {
     expect(() => parseResults('{nope', 'x.json')).toThrow(/x.json is not JSON/);
     expect(() => parseResults('{"version":2}', 'y.json')).toThrow(/y.json is not a compare results file/);
     expect(parseResults(JSON.stringify(results), 'ok.json').windows).toHaveLength(20);
+    const broken = { ...results, windows: [{ ...results.windows[0]!, rate: -5 }] };
+    expect(() => parseResults(JSON.stringify(broken), 'z.json')).toThrow(
+      /z.json is not a valid compare results file:\n[\s\S]*windows\[0\]\.rate/,
+    );
   });
 });
