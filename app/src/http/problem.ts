@@ -40,6 +40,24 @@ export class HttpProblem extends Error {
   }
 }
 
+/** Seconds a client is asked to wait before retrying a 503 (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A 503 the client can act on: problem+json of one of the service's "try again" types, with
+ * `Retry-After`. Used wherever the service refuses work it could do later.
+ */
+export function retryLater(
+  type: typeof ProblemType.overloaded | typeof ProblemType.capacityExhausted | typeof ProblemType.blank,
+  title: string,
+  detail: string,
+): HttpProblem {
+  return new HttpProblem(
+    { type, title, status: 503, detail },
+    { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  );
+}
+
 export function invalidParameters(errors: readonly InvalidParam[]): HttpProblem {
   return new HttpProblem({
     type: ProblemType.invalidParameter,

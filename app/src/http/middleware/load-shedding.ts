@@ -6,7 +6,7 @@
 // clients time out), memory grows with the queue. A shed request costs microseconds, so the instance keeps
 // serving what it can. Probes and /metrics are never shed: an overloaded instance still answers them.
 import type { RequestHandler } from 'express';
-import { ProblemType, sendProblem } from '../problem.ts';
+import { ProblemType, sendProblem, retryLater } from '../problem.ts';
 
 const LAG_SAMPLE_MS = 50;
 
@@ -31,12 +31,10 @@ function eventLoopLag(): () => number {
 export function loadShedding(limits: SheddingLimits, exempt: ReadonlySet<string>): RequestHandler {
   let inFlight = 0;
   const lag = limits.maxEventLoopDelayMs > 0 ? eventLoopLag() : () => 0;
-  const shed = (res: Parameters<RequestHandler>[1], detail: string) =>
-    sendProblem(
-      res,
-      { type: ProblemType.overloaded, title: 'Overloaded', status: 503, detail },
-      { 'Retry-After': '1' },
-    );
+  const shed = (res: Parameters<RequestHandler>[1], detail: string) => {
+    const { problem, headers } = retryLater(ProblemType.overloaded, 'Overloaded', detail);
+    sendProblem(res, problem, { ...headers });
+  };
   return (req, res, next) => {
     if (exempt.has(req.path)) return next();
     if (inFlight >= limits.maxInFlight)

@@ -1,6 +1,6 @@
 // Liveness, readiness and the Prometheus scrape endpoint.
 import type { AppContext } from '../context.ts';
-import { HttpProblem, ProblemType } from '../problem.ts';
+import { ProblemType, retryLater } from '../problem.ts';
 import type { RouteDef } from './route.ts';
 
 /**
@@ -37,15 +37,7 @@ export function probeRoutes(ctx: AppContext): RouteDef[] {
       handlers: [
         (_req, res) => {
           if (!ctx.readiness.isReady) {
-            throw new HttpProblem(
-              {
-                type: ProblemType.blank,
-                title: 'Service Unavailable',
-                status: 503,
-                detail: `phase: ${ctx.readiness.phase}`,
-              },
-              { 'Retry-After': '1' },
-            );
+            throw retryLater(ProblemType.blank, 'Service Unavailable', `phase: ${ctx.readiness.phase}`);
           }
           res.json({ status: 'ready' });
         },

@@ -11,7 +11,7 @@ import { buildItems } from '../../workloads/json-payload.ts';
 import { holdMemory } from '../../workloads/memory.ts';
 import type { AppContext } from '../context.ts';
 import { intParam, parseQuery } from '../params.ts';
-import { HttpProblem, ProblemType } from '../problem.ts';
+import { HttpProblem, ProblemType, retryLater } from '../problem.ts';
 import type { RouteDef } from './route.ts';
 
 /** At most this many calls per /api/fanout request; each is a real HTTP call back to this server. */
@@ -20,14 +20,10 @@ const FANOUT_MAX_CALLS = 10;
 function acquire(budget: CapacityBudget, amount: number, unit: string): () => void {
   const release = budget.tryAcquire(amount);
   if (!release) {
-    throw new HttpProblem(
-      {
-        type: ProblemType.capacityExhausted,
-        title: 'Workload capacity exhausted',
-        status: 503,
-        detail: `${amount} ${unit} requested, ${budget.limit - budget.inUse} of ${budget.limit} ${unit} free; retry later`,
-      },
-      { 'Retry-After': '1' },
+    throw retryLater(
+      ProblemType.capacityExhausted,
+      'Workload capacity exhausted',
+      `${amount} ${unit} requested, ${budget.limit - budget.inUse} of ${budget.limit} ${unit} free; retry later`,
     );
   }
   return release;
@@ -88,14 +84,10 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
           // size is the last word: past the ceiling, refuse instead of being OOM-killed.
           const rss = process.memoryUsage.rss();
           if (rss + mb * MIB > rssCeiling) {
-            throw new HttpProblem(
-              {
-                type: ProblemType.capacityExhausted,
-                title: 'Workload capacity exhausted',
-                status: 503,
-                detail: `the process is at ${Math.round(rss / MIB)} MiB of its ${Math.round(rssCeiling / MIB)} MiB ceiling (75 % of its memory limit); retry later`,
-              },
-              { 'Retry-After': '1' },
+            throw retryLater(
+              ProblemType.capacityExhausted,
+              'Workload capacity exhausted',
+              `the process is at ${Math.round(rss / MIB)} MiB of its ${Math.round(rssCeiling / MIB)} MiB ceiling (75 % of its memory limit); retry later`,
             );
           }
           const release = acquire(ctx.budgets.memoryMb, mb, 'MiB');
@@ -172,14 +164,10 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
             }),
           );
           if (statuses.includes(503)) {
-            throw new HttpProblem(
-              {
-                type: ProblemType.overloaded,
-                title: 'Overloaded',
-                status: 503,
-                detail: `${statuses.filter((s) => s === 503).length} of ${calls} downstream calls were shed or timed out; retry later`,
-              },
-              { 'Retry-After': '1' },
+            throw retryLater(
+              ProblemType.overloaded,
+              'Overloaded',
+              `${statuses.filter((s) => s === 503).length} of ${calls} downstream calls were shed or timed out; retry later`,
             );
           }
           res.json({ calls, statuses, elapsed_ms: performance.now() - started });
