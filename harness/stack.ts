@@ -3,26 +3,30 @@
 // is not disturbed), its own project name, the services that can run on this machine; and clients of
 // its backends (Prometheus queries, Jaeger traces) with polling on their answers.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePortsSync } from './ports.ts';
 import { APP_IMAGE, loadToolchainEnv, REPO_ROOT } from './project-env.ts';
 
 // scripts/toolchain.sh records the local builds; variables set by the caller win.
 loadToolchainEnv();
 
 export const COMPOSE_DIR = resolve(REPO_ROOT, 'compose');
-export const PROJECT = 'cb-e2e';
+/** A compose project of its own per run (CB_STACK_PROJECT names one), so runs never share a stack. */
+export const PROJECT = process.env.CB_STACK_PROJECT ?? `cb-e2e-${randomBytes(3).toString('hex')}`;
 
-/** Host ports of the test stack, on 127.0.0.1. */
+const [app, prometheus, jaeger, otlpGrpc, otlpHttp, collectorHealth, hostScraper] = freePortsSync(7);
+/** Host ports of the test stack, on 127.0.0.1: free ones, found when this module is loaded. */
 export const PORTS = {
-  app: 18080,
-  prometheus: 19090,
-  jaeger: 26686,
-  otlpGrpc: 24317,
-  otlpHttp: 24318,
-  collectorHealth: 23133,
-  hostScraper: 19099,
+  app: app!,
+  prometheus: prometheus!,
+  jaeger: jaeger!,
+  otlpGrpc: otlpGrpc!,
+  otlpHttp: otlpHttp!,
+  collectorHealth: collectorHealth!,
+  hostScraper: hostScraper!,
 } as const;
 
 export const URLS = {

@@ -6,9 +6,9 @@
 // down for 60 s while requests go on, and when it is back every record of the outage arrives too.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../harness/ports.ts';
 import { parseDebugLogs } from '../helpers/collector-debug.ts';
 import { skipLoudly } from '../helpers/images.ts';
 import { COMPOSE_DIR, stackEnvironment } from '../helpers/stack.ts';
@@ -29,16 +29,6 @@ const skip = skipLoudly(
 const received = () => parseDebugLogs(compose('logs', '--no-color', '--no-log-prefix', 'loki'));
 
 let env: Record<string, string> = {};
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-    srv.on('error', rej);
-  });
-}
 
 function compose(...args: string[]): string {
   return execFileSync(

@@ -5,11 +5,11 @@
 // an average of k6's per-series rates gives; the offered rate exists while nothing was dropped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushTimeseries } from 'prometheus-remote-write';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../harness/ports.ts';
 import { toolchainCache } from '../../app/test/helpers/go-tool.ts';
 import { panelQueries } from '../helpers/dashboards.ts';
 import { skipLoudly } from '../helpers/images.ts';
@@ -93,16 +93,6 @@ const K6_SERIES: Series[] = [
 let prometheus: ChildProcess | undefined;
 let url = '';
 const dir = mkdtempSync(join(tmpdir(), 'cb-k6-prom-'));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function query(expr: string): Promise<{ metric: Labels; value: [number, string] }[]> {
   const params = new URLSearchParams({ query: expr, time: String(END / 1000) });
