@@ -1,6 +1,6 @@
 // The dashboards as code: the committed JSON is what grafana/src builds, every panel is described and
 // has a unit, and every PromQL expression parses with Prometheus' own parser. (LogQL: logql.test.ts. That
-// every panel returns data is checked against the running stack in test/e2e/stack.test.ts, and the k6
+// every panel returns data is checked against the running stack in test/e2e/stack-environments.test.ts, and the k6
 // panels against k6-shaped series in k6-panels.test.ts.)
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
