@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../loadtests/lib/mix.ts';
 import { type AppSettings, type Environment } from '../harness/environments/environment.ts';
@@ -19,33 +18,52 @@ import { APP_COMMAND, nativeEnvironment } from '../harness/environments/native.t
 import { attack, type LoadResult } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
 import { benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
+import { Command, Option } from 'commander';
+import { positiveInt } from '../harness/cli-options.ts';
 
 loadToolchainEnv();
-const { values: args } = parseArgs({
-  options: {
-    'step-seconds': { type: 'string', default: '5' },
-    'run-seconds': { type: 'string', default: '10' },
-    runs: { type: 'string', default: '3' },
-    'start-rate': { type: 'string', default: '100' },
-    'max-in-flight': { type: 'string', default: '100' },
-    mix: { type: 'string', default: 'trivial,default' },
-  },
-});
-const positive = (name: keyof typeof args) => {
-  const n = Number(args[name]);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    console.error(`error: --${name} must be a positive whole number, got ${String(args[name])}`);
-    process.exit(2);
-  }
-  return n;
-};
-const STEP_SECONDS = positive('step-seconds');
-const RUN_SECONDS = positive('run-seconds');
-const RUNS = positive('runs');
-const START_RATE = positive('start-rate');
-const MAX_IN_FLIGHT = positive('max-in-flight');
+const opts = new Command('bench:overhead')
+  .description('Telemetry overhead under an open-model load: highest sustained rate of each variant.')
+  .addOption(
+    new Option('--step-seconds <s>', 'seconds per rate step')
+      .default(5)
+      .argParser(positiveInt('--step-seconds')),
+  )
+  .addOption(
+    new Option('--run-seconds <s>', 'seconds per latency run')
+      .default(10)
+      .argParser(positiveInt('--run-seconds')),
+  )
+  .addOption(new Option('--runs <n>', 'latency runs per variant').default(3).argParser(positiveInt('--runs')))
+  .addOption(
+    new Option('--start-rate <n>', 'first rate of the search, req/s')
+      .default(100)
+      .argParser(positiveInt('--start-rate')),
+  )
+  .addOption(
+    new Option('--max-in-flight <n>', "the load driver's concurrency cap")
+      .default(100)
+      .argParser(positiveInt('--max-in-flight')),
+  )
+  .addOption(
+    new Option('--mix <names>', 'trivial and/or default, comma-separated').default('trivial,default'),
+  )
+  .parse()
+  .opts<{
+    stepSeconds: number;
+    runSeconds: number;
+    runs: number;
+    startRate: number;
+    maxInFlight: number;
+    mix: string;
+  }>();
+const STEP_SECONDS = opts.stepSeconds;
+const RUN_SECONDS = opts.runSeconds;
+const RUNS = opts.runs;
+const START_RATE = opts.startRate;
+const MAX_IN_FLIGHT = opts.maxInFlight;
 const MIXES: Record<string, readonly MixEntry[]> = { trivial: [TRIVIAL], default: REQUEST_MIX };
-const mixNames = args.mix.split(',');
+const mixNames = opts.mix.split(',');
 for (const m of mixNames) {
   if (!MIXES[m]) {
     console.error(`error: --mix takes trivial and/or default, got "${m}"`);

@@ -7,33 +7,53 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { median } from 'simple-statistics';
+import { Command, Option } from 'commander';
+import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
-    starts: { type: 'string', default: '10' },
-    route: { type: 'string', default: '/api/json?items=1' },
-  },
-});
-const num = (name: keyof typeof args) => {
-  const n = Number(args[name]);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`--${name} must be a positive number, got ${String(args[name])}`);
-  return n;
-};
-const DURATION = num('duration');
-const WARMUP = num('warmup');
-const CONNECTIONS = num('connections');
-const ROUNDS = num('rounds');
-const STARTS = num('starts');
-const ROUTE = args.route;
+const opts = new Command('bench:app')
+  .description(
+    'Telemetry overhead, closed model (autocannon): throughput, latency and start-up of each variant.',
+  )
+  .addOption(
+    new Option('--duration <s>', 'seconds per measured run')
+      .default(10)
+      .argParser(positiveNumber('--duration')),
+  )
+  .addOption(
+    new Option('--warmup <s>', 'seconds of discarded warm-up')
+      .default(3)
+      .argParser(positiveNumber('--warmup')),
+  )
+  .addOption(
+    new Option('--connections <n>', 'concurrent connections')
+      .default(10)
+      .argParser(positiveInt('--connections')),
+  )
+  .addOption(new Option('--rounds <n>', 'interleaved rounds').default(3).argParser(positiveInt('--rounds')))
+  .addOption(
+    new Option('--starts <n>', 'start-up measurements per variant')
+      .default(10)
+      .argParser(positiveInt('--starts')),
+  )
+  .addOption(new Option('--route <path>', 'the route measured').default('/api/json?items=1'))
+  .parse()
+  .opts<{
+    duration: number;
+    warmup: number;
+    connections: number;
+    rounds: number;
+    starts: number;
+    route: string;
+  }>();
+const DURATION = opts.duration;
+const WARMUP = opts.warmup;
+const CONNECTIONS = opts.connections;
+const ROUNDS = opts.rounds;
+const STARTS = opts.starts;
+const ROUTE = opts.route;
 const APP_PORT = 18480;
 const SINK_PORT = 18431;
 

@@ -4,7 +4,6 @@
 // Targets (issue #9): zero errors; RSS growth under 5 % from the warmed-up start (median of minutes
 // 3–5) to the end (median of the last three minutes).
 // Usage: npm run bench:soak -- [--minutes 30] [--environment native|container] [--rate N]
-import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { REQUEST_MIX } from '../loadtests/lib/mix.ts';
 import { watchResources } from '../harness/app-probe.ts';
@@ -14,27 +13,35 @@ import { nativeEnvironment } from '../harness/environments/native.ts';
 import { attack } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
 import { appImage, benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { positiveInt } from '../harness/cli-options.ts';
 
 loadToolchainEnv();
-const { values: args } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '30' },
-    environment: { type: 'string', default: 'native' },
-    rate: { type: 'string' },
-    image: { type: 'string', default: appImage() },
-  },
-});
+const args = new Command('bench:soak')
+  .description('Soak: one copy of the app at half its saturation rate for a long time; drift and failures.')
+  .addOption(
+    new Option('--minutes <n>', 'length of the soak (at least 6)').default(30).argParser((raw) => {
+      const n = positiveInt('--minutes')(raw);
+      if (n < 6) throw new InvalidArgumentError(`--minutes must be a whole number ≥ 6, got "${raw}"`);
+      return n;
+    }),
+  )
+  .addOption(
+    new Option('--environment <name>', 'which copy').choices(['native', 'container']).default('native'),
+  )
+  .addOption(
+    new Option('--rate <n>', 'req/s (default: half the saturation rate, found first)').argParser(
+      positiveInt('--rate'),
+    ),
+  )
+  .addOption(new Option('--image <name>', 'the app image for the container').default(appImage()))
+  .parse()
+  .opts<{ minutes: number; environment: 'native' | 'container'; rate?: number; image: string }>();
+const MINUTES = args.minutes;
 const fail = (message: string): never => {
   console.error(`error: ${message}`);
   process.exit(2);
 };
-const MINUTES = Number(args.minutes);
-if (!Number.isSafeInteger(MINUTES) || MINUTES < 6)
-  fail(`--minutes must be a whole number ≥ 6, got ${args.minutes}`);
-if (args.rate !== undefined && !/^[1-9]\d*$/.test(args.rate))
-  fail(`--rate must be a positive whole number, got ${args.rate}`);
-if (args.environment !== 'native' && args.environment !== 'container')
-  fail(`--environment must be native or container, got ${args.environment}`);
 const VEGETA = `${process.env.CB_BIN_DIR ?? ''}/vegeta`;
 const settings: AppSettings = {
   cpus: benchLimits.cpus,

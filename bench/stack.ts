@@ -8,7 +8,8 @@
 // Uses the test stack's project, ports and local images (harness/stack.ts).
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
+import { positiveNumber } from '../harness/cli-options.ts';
 import {
   COMPOSE_DIR,
   downStack,
@@ -21,24 +22,22 @@ import {
   URLS,
 } from '../harness/stack.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '200' },
-    duration: { type: 'string', default: '60' },
-    idle: { type: 'string', default: '20' },
-  },
-});
-function positive(name: keyof typeof args): number {
-  const n = Number(args[name]);
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`error: --${name} must be a positive number, got ${String(args[name])}`);
-    process.exit(2);
-  }
-  return n;
-}
-const RATE = positive('rate');
-const DURATION = positive('duration');
-const IDLE = positive('idle');
+const opts = new Command('bench:stack')
+  .description('Stack benchmark: start-up to healthy, idle memory, telemetry completeness at a steady rate.')
+  .addOption(new Option('--rate <n>', 'requests per second').default(200).argParser(positiveNumber('--rate')))
+  .addOption(
+    new Option('--duration <s>', 'seconds of load').default(60).argParser(positiveNumber('--duration')),
+  )
+  .addOption(
+    new Option('--idle <s>', 'seconds of quiet before the memory reading')
+      .default(20)
+      .argParser(positiveNumber('--idle')),
+  )
+  .parse()
+  .opts<{ rate: number; duration: number; idle: number }>();
+const RATE = opts.rate;
+const DURATION = opts.duration;
+const IDLE = opts.idle;
 const ROUTE = '/api/json';
 const env = { ...process.env, ...stackEnvironment() };
 

@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveInt } from '../harness/cli-options.ts';
 import { REPO_ROOT, versions } from '../harness/project-env.ts';
 
 const SCENARIOS = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint', 'endpoints'] as const;
@@ -17,12 +18,6 @@ const DEFAULT_URL: Record<(typeof ENVIRONMENTS)[number], string> = {
   native: `http://127.0.0.1:${process.env.PORT ?? '8080'}`,
 };
 
-const positive = (name: string) => (raw: string) => {
-  if (!/^[1-9]\d*$/.test(raw))
-    throw new InvalidArgumentError(`${name} must be a positive whole number, got "${raw}"`);
-  return raw;
-};
-
 const program = new Command('loadtest')
   .description('Runs a k6 scenario from loadtests/ against one environment.')
   .addArgument(new Command().createArgument('<scenario>', 'k6 script').choices(SCENARIOS))
@@ -31,8 +26,8 @@ const program = new Command('loadtest')
   )
   .option('--target-url <url>', 'the app URL (default: the environment’s usual loopback port)')
   .addOption(
-    new Option('--rate <n>', 'requests per second (RATE / MAX_RATE of the script)').argParser(
-      positive('--rate'),
+    new Option('--rate <n>', 'requests per second (RATE / MAX_RATE of the script)').argParser((raw) =>
+      String(positiveInt('--rate')(raw)),
     ),
   )
   .option('--duration <d>', 'k6 duration, e.g. 30s, 5m')

@@ -15,6 +15,7 @@ import {
 import { nativeEnvironment } from '../../harness/environments/native.ts';
 import { type Acceleration, vmEnvironment } from '../../harness/environments/vm.ts';
 import { vegetaVersion } from '../../harness/load-driver.ts';
+import { httpUrl, positiveInt, positiveIntList, wholeOrZero } from '../../harness/cli-options.ts';
 import { describeMachine } from '../../harness/machine.ts';
 import { renderReport } from './report.ts';
 import { parseResults, type Results, type RunSettings } from './results.ts';
@@ -22,24 +23,6 @@ import { runComparison } from './run-comparison.ts';
 
 loadToolchainEnv();
 
-const positiveInt = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0)
-    throw new InvalidArgumentError(`${name} must be a positive whole number, got "${raw}"`);
-  return n;
-};
-const wholeOrZero = (name: string) => (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${name} must be 0 or a positive whole number, got "${raw}"`);
-  return n;
-};
-const rateList = (raw: string) => {
-  const rates = raw.split(',').map((x) => Number(x.trim()));
-  if (!rates.length || rates.some((r) => !Number.isSafeInteger(r) || r <= 0))
-    throw new InvalidArgumentError(`rates must be positive whole numbers separated by commas, got "${raw}"`);
-  return [...new Set(rates)].sort((a, b) => a - b);
-};
 const environmentList = (raw: string): EnvironmentName[] => {
   const names = raw.split(',').map((x) => x.trim());
   const bad = names.filter((n) => !(ENVIRONMENT_NAMES as readonly string[]).includes(n));
@@ -48,16 +31,6 @@ const environmentList = (raw: string): EnvironmentName[] => {
       `unknown environment ${bad.join(', ')} (known: ${ENVIRONMENT_NAMES.join(', ')})`,
     );
   return [...new Set(names)] as EnvironmentName[];
-};
-const url = (raw: string) => {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new InvalidArgumentError(`not a URL: "${raw}"`);
-  }
-  if (!/^https?:$/.test(u.protocol)) throw new InvalidArgumentError(`must be http(s): "${raw}"`);
-  return raw.replace(/\/+$/, '');
 };
 const factor = (raw: string) => {
   const n = Number(raw);
@@ -83,7 +56,7 @@ const program = new Command('compare')
   .addOption(
     new Option('--rates <list>', 'offered rates in req/s, comma-separated')
       .default([25, 50, 100], '25,50,100')
-      .argParser(rateList),
+      .argParser(positiveIntList('--rates')),
   )
   .addOption(
     new Option(
@@ -118,7 +91,7 @@ const program = new Command('compare')
   .addOption(new Option('--image <name>', 'the app image for the container').default(appImage()))
   .addOption(
     new Option('--vm-url <url>', "a provisioned VM's app URL (vagrant up forwards 127.0.0.1:8081)").argParser(
-      url,
+      httpUrl('--vm-url'),
     ),
   )
   .addOption(
@@ -131,7 +104,7 @@ const program = new Command('compare')
     new Option(
       '--otlp-endpoint <url>',
       'OTLP endpoint every copy exports traces and logs to (default: exporters off)',
-    ).argParser(url),
+    ).argParser(httpUrl('--otlp-endpoint')),
   )
   .addOption(
     new Option('--native-port <n>', 'loopback port of the native copy')

@@ -4,16 +4,20 @@
 // `vagrant up` does (vagrant/provision.sh over ssh), prints the app's URL and keeps the VM up until
 // Ctrl-C. Then: npm run compare -- --vm-url <that URL>.
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
+import { httpUrl } from '../../harness/cli-options.ts';
 import { versions } from '../../harness/project-env.ts';
 import { Vm, VM_PORTS, VM_URL, vmImage, vmToolsMissing } from '../../harness/vm.ts';
 
-const { values } = parseArgs({ options: { 'otlp-endpoint': { type: 'string', default: 'none' } } });
-const otlp = values['otlp-endpoint'];
-if (otlp !== 'none' && !/^https?:\/\/[^\s]+$/.test(otlp)) {
-  console.error(`error: --otlp-endpoint must be an http(s) URL or "none", got "${otlp}"`);
-  process.exit(2);
-}
+const { otlpEndpoint: otlp } = new Command('vm:up')
+  .description('Boots the VM image under qemu and provisions it as `vagrant up` does; Ctrl-C stops it.')
+  .addOption(
+    new Option('--otlp-endpoint <url>', 'where the VM exports traces and logs ("none": exporters off)')
+      .default('none')
+      .argParser((raw) => (raw === 'none' ? raw : httpUrl('--otlp-endpoint')(raw))),
+  )
+  .parse()
+  .opts<{ otlpEndpoint: string }>();
 const missing = vmToolsMissing();
 if (missing) {
   console.error(`error: ${missing}`);

@@ -146,7 +146,7 @@ describe.skipIf(skip)('npm run compare: interruption and bad input', () => {
     [['--rates', '10,abc'], /rates must be positive whole numbers/],
     [['--environments', 'native,cloud'], /unknown environment cloud/],
     [['--duration', '-5'], /--duration must be a positive whole number/],
-    [['--vm-url', 'ftp://x'], /must be http\(s\)/],
+    [['--vm-url', 'ftp://x'], /--vm-url must be an http\(s\) URL/],
     [['--mix', 'heavy'], /Allowed choices are default, trivial/],
   ])('%j is refused with a clear message, nothing run', async (args, message) => {
     const run = await compare(args);
