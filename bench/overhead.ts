@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import { median } from 'simple-statistics';
 import { Command, Option } from 'commander';
 import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
+import { poll } from '../harness/poll.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const opts = new Command('bench:app')
@@ -93,16 +94,14 @@ function start(variant: Variant): ChildProcess {
 
 async function untilReady(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<number> {
   const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ready`);
-    try {
-      if ((await fetch(url)).status === 200) return performance.now() - t0;
-    } catch {
-      // not listening yet
-    }
-    await sleep(2);
-  }
-  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+  await poll(async () => ((await fetch(url)).status === 200 ? true : undefined), {
+    what: `${url} ready`,
+    timeoutMs,
+    intervalMs: 2,
+    abortIf: () =>
+      child.exitCode !== null ? `process exited with ${child.exitCode} before ready` : undefined,
+  });
+  return performance.now() - t0;
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -2,6 +2,7 @@
 // /status (environment and resource limits), and its own process metrics (the series Prometheus scrapes).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { poll } from './poll.ts';
 
 /** The part of the app's /status document the harness relies on (the app may add fields). */
 export const AppStatusSchema = z.looseObject({
@@ -25,19 +26,20 @@ export async function firstHealthy(
   timeoutMs: number,
   stillRunning: () => string | undefined = () => undefined,
 ): Promise<number> {
-  while (performance.now() - since < timeoutMs) {
-    const gone = stillRunning();
-    if (gone) throw new Error(gone);
-    try {
+  await poll(
+    async () => {
       const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.status === 200) return performance.now() - since;
-    } catch {
-      // not listening yet
-    }
-    await sleep(5);
-  }
-  throw new Error(`${baseUrl}/health did not answer 200 within ${timeoutMs} ms`);
+      return res.status === 200 ? true : undefined;
+    },
+    {
+      what: `${baseUrl}/health answering 200`,
+      timeoutMs: timeoutMs - (performance.now() - since),
+      intervalMs: 5,
+      abortIf: stillRunning,
+    },
+  );
+  return performance.now() - since;
 }
 
 export async function readStatus(baseUrl: string): Promise<AppStatus> {

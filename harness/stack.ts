@@ -132,43 +132,7 @@ export function leftovers(): string[] {
   ];
 }
 
-/**
- * Polls fn (errors count as "not yet") until ok(value) or the timeout; returns the last value seen
- * either way, for callers that report a shortfall instead of failing on it (the benchmark).
- */
-export async function settle<T>(
-  fn: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<{ reached: boolean; last: T | undefined; lastError: Error | undefined }> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: Error | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (ok(last)) return { reached: true, last, lastError: undefined };
-    } catch (error) {
-      lastError = error instanceof Error ? error : new Error(JSON.stringify(error));
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  return { reached: false, last, lastError };
-}
-
-/** Polls fn until it returns a value that satisfies ok, or throws with the last value seen. */
-export async function eventually<T>(
-  what: string,
-  fn: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const { reached, last, lastError } = await settle(fn, ok, timeoutMs);
-  if (reached) return last as T;
-  throw new Error(
-    `${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(last)}${lastError ? `, last error ${lastError.message}` : ''}`,
-  );
-}
+export { eventually, settle } from './poll.ts';
 
 interface PromVectorSample {
   metric: Record<string, string>;

@@ -5,6 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { poll } from './poll.ts';
 import { REPO_ROOT as repo, toolchainCache, versions } from './project-env.ts';
 
 /** Host ports of the VM's forwards, on 127.0.0.1. */
@@ -121,18 +122,19 @@ export class Vm {
 
   /** Waits until sshd lets the vagrant user in; returns seconds since qemu was started. */
   async waitForSsh(timeoutMs = 300_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.qemu.exitCode !== null)
-        throw new Error(`qemu exited with ${this.qemu.exitCode}; console: ${this.console}`);
-      try {
+    await poll(
+      () => {
         this.ssh('true', 30_000);
-        return (performance.now() - this.startedAt) / 1000;
-      } catch {
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
-    throw new Error(`no ssh into the VM within ${timeoutMs} ms; console: ${this.console}`);
+        return true;
+      },
+      {
+        what: `ssh into the VM (console: ${this.console})`,
+        timeoutMs,
+        intervalMs: 2000,
+        abortIf: () => (this.qemu.exitCode !== null ? `qemu exited with ${this.qemu.exitCode}` : undefined),
+      },
+    );
+    return (performance.now() - this.startedAt) / 1000;
   }
 
   /**

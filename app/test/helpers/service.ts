@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { startService, type RunningService } from '../../src/server.ts';
 import type { TelemetryHandle } from '../../src/telemetry/sdk.ts';
+import { poll } from '../../../harness/poll.ts';
 
 export interface TestService extends RunningService {
   /** Every log line written so far, parsed. */
@@ -44,11 +45,5 @@ export async function eventually<T>(
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return poll(check, { what: 'condition', timeoutMs, intervalMs: 25 });
 }
