@@ -1,7 +1,7 @@
 // Every class of bad request gets the right 4xx as RFC 9457 problem+json, and the process stays up.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './helpers/service.ts';
+import { startTestService, type TestService, untilInProgress } from './helpers/service.ts';
 
 const ECHO_MAX_BYTES = 1024;
 let svc: TestService;
@@ -181,8 +181,8 @@ describe('bad input', () => {
   it('refuses memory beyond the shared budget with 503 + Retry-After, then recovers', async () => {
     const small = await startTestService({ env: { MEMORY_BUDGET_MB: '4', MEMORY_MAX_MB: '4' } });
     try {
-      const holding = fetch(`${small.url}/api/memory?mb=4&holdMs=500`);
-      await new Promise((r) => setTimeout(r, 100));
+      const holding = fetch(`${small.url}/api/memory?mb=4&holdMs=2000`);
+      await untilInProgress(small.url, 1);
       const refused = await fetch(`${small.url}/api/memory?mb=1&holdMs=0`);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');

@@ -3,7 +3,7 @@
 // headers (slowloris) is answered 408 and disconnected within its timeout, and others are served meanwhile.
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './helpers/service.ts';
+import { eventually, startTestService, type TestService, untilInProgress } from './helpers/service.ts';
 
 let service: TestService | undefined;
 afterEach(async () => {
@@ -16,7 +16,7 @@ describe('load shedding (MAX_IN_FLIGHT)', () => {
     service = await startTestService({ env: { MAX_IN_FLIGHT: '2', OTEL_SDK_DISABLED: 'true' } });
     const url = service.url;
     const slow = [fetch(`${url}/api/delay?ms=1500`), fetch(`${url}/api/delay?ms=1500`)];
-    await new Promise((r) => setTimeout(r, 300)); // both are in progress now
+    await untilInProgress(url, 2);
     const shed = await fetch(`${url}/api/json?items=1`);
     expect(shed.status).toBe(503);
     expect(shed.headers.get('retry-after')).toBe('1');
@@ -36,15 +36,18 @@ describe('load shedding (MAX_IN_FLIGHT)', () => {
     });
     const url = service.url;
     const blocking = fetch(`${url}/api/cpu?iterations=300000000`);
-    await new Promise((r) => setTimeout(r, 50)); // the CPU-bound handler is running now
+    // No state to observe while the loop is blocked (nothing answers): give the CPU request a head start.
+    await new Promise((r) => setTimeout(r, 50));
     const during = await fetch(`${url}/api/json?items=1`); // handled only once the loop is free: late
     const cpu = (await (await blocking).json()) as { elapsed_ms: number };
     expect(cpu.elapsed_ms, 'the CPU request must block the loop well beyond the limit').toBeGreaterThan(200);
     expect(during.status).toBe(503);
     const problem = (await during.json()) as { detail: string };
     expect(problem.detail).toMatch(/event loop is \d+ ms late/);
-    await new Promise((r) => setTimeout(r, 200)); // the lag samples are back to normal
-    expect((await fetch(`${url}/api/json?items=1`)).status).toBe(200);
+    // Served again once the lag samples are back to normal.
+    await eventually(async () =>
+      (await fetch(`${url}/api/json?items=1`)).status === 200 ? true : undefined,
+    );
   });
 
   it('refuses a limit out of range at start-up, naming the variable', async () => {

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killStrayApps, spawnApp } from './helpers/app-process.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.ts';
-import { eventually } from './helpers/service.ts';
+import { eventually, untilInProgress } from './helpers/service.ts';
 import { execFile } from 'node:child_process';
 
 afterEach(killStrayApps);
@@ -86,7 +86,7 @@ describe('graceful shutdown', () => {
   it('lets an in-flight request finish, answers 503 on /ready meanwhile, and exits 0', async () => {
     const app = await spawnApp({ OTEL_SDK_DISABLED: 'true', SHUTDOWN_DELAY_MS: '400' });
     const inflight = fetch(`${app.url}/api/delay?ms=1500`);
-    await new Promise((r) => setTimeout(r, 200)); // the request is in flight
+    await untilInProgress(app.url, 1);
     app.child.kill('SIGTERM');
     await eventually(() => app.lines.find((l) => l.msg === 'shutting down'));
     const ready = await fetch(`${app.url}/ready`);
@@ -106,7 +106,7 @@ describe('graceful shutdown', () => {
       () => 'answered',
       () => 'closed',
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await untilInProgress(app.url, 1);
     const t = performance.now();
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);

@@ -47,3 +47,18 @@ export async function eventually<T>(
 ): Promise<T> {
   return poll(check, { what: 'condition', timeoutMs, intervalMs: 25 });
 }
+
+/**
+ * Waits until the app reports `n` requests in progress (its http_server_active_requests gauge: probes
+ * and /metrics are not counted): the observable state "those requests are being handled now".
+ */
+export async function untilInProgress(baseUrl: string, n: number, timeoutMs = 10_000): Promise<void> {
+  await poll(
+    async () => {
+      const text = await (await fetch(`${baseUrl}/metrics`)).text();
+      const m = /^http_server_active_requests (\d+)/m.exec(text);
+      return m && Number(m[1]) >= n ? true : undefined;
+    },
+    { what: `${n} requests in progress at ${baseUrl}`, timeoutMs, intervalMs: 10 },
+  );
+}
