@@ -217,7 +217,7 @@ try {
     `\nstart → first 200 on /ready (full telemetry, ${STARTS} starts): median ${readyMedian.toFixed(0)} ms, min ${Math.min(...ready).toFixed(0)}, max ${Math.max(...ready).toFixed(0)}`,
   );
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  console.log('\ntargets (issue #2):');
+  console.log('\ntargets:');
   console.log(
     `  full telemetry ≥ 0.5× bare Express: ${(full.rps / bare).toFixed(2)}× — ${verdict(full.rps / bare >= 0.5)}`,
   );

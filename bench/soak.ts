@@ -1,7 +1,7 @@
 // Soak benchmark (prints measurements; it is not a test): one copy of the app, in the compared limits
 // (1 CPU, 512 MiB), under the default request mix at half its saturation rate for --minutes (default
 // 30), in one-minute runs back to back. Per minute: requests, failures, drops, p99 and the largest RSS.
-// Targets (issue #9): zero errors; RSS growth under 5 % from the warmed-up start (median of minutes
+// Targets: zero errors; RSS growth under 5 % from the warmed-up start (median of minutes
 // 3–5) to the end (median of the last three minutes).
 // Usage: npm run bench:soak -- [--minutes 30] [--environment native|container] [--rate N]
 import { median } from 'simple-statistics';
