@@ -1,6 +1,7 @@
 // The Express application: telemetry first, then the route table, then 405/404, then the error handler.
 import express, { type Express } from 'express';
 import type { AppContext } from './context.ts';
+import { buildOpenApi } from './openapi.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { methodOrNotFound } from './middleware/fallback.ts';
 import { loadShedding } from './middleware/load-shedding.ts';
@@ -11,7 +12,20 @@ import { statusRoutes } from './routes/status.ts';
 import { workloadRoutes } from './routes/workloads.ts';
 
 export function buildRouteTable(ctx: AppContext): RouteDef[] {
-  return [...probeRoutes(ctx), ...statusRoutes(ctx), ...workloadRoutes(ctx)];
+  const routes = [...probeRoutes(ctx), ...statusRoutes(ctx), ...workloadRoutes(ctx)];
+  // The API description is a route too, and describes itself with the others.
+  let document: string | undefined;
+  const openapi: RouteDef = {
+    method: 'get',
+    path: '/openapi.json',
+    observed: false,
+    summary: 'This OpenAPI 3.1 document',
+    handlers: [
+      (_req, res) => void res.type('application/json').send((document ??= JSON.stringify(buildOpenApi(all)))),
+    ],
+  };
+  const all = [...routes, openapi];
+  return all;
 }
 
 export function createApp(ctx: AppContext): Express {

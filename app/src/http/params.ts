@@ -1,5 +1,7 @@
-// Query-string validation for the workload endpoints. Each parameter states its type and range once;
-// the same statement validates the value and explains a rejection ("integer from 1 to 10000").
+// Query-string validation for the workload endpoints. Each parameter states its type and range once, as
+// a zod schema: the same statement validates the value, explains a rejection ("integer from 1 to 10000")
+// and describes the parameter in the OpenAPI document (/openapi.json).
+import { z } from 'zod';
 import { invalidParameters, type InvalidParam } from './problem.ts';
 
 export interface IntParam {
@@ -7,16 +9,24 @@ export interface IntParam {
   readonly min: number;
   readonly max: number;
   readonly default: number;
+  readonly description: string;
+  /** The value's rule: an integer in [min, max], `default` when absent. */
+  readonly schema: z.ZodDefault<z.ZodInt>;
 }
 
-export const intParam = (min: number, max: number, fallback: number): IntParam => ({
-  kind: 'int',
-  min,
-  max,
-  default: Math.min(Math.max(fallback, min), max),
-});
+export const intParam = (min: number, max: number, fallback: number, description: string): IntParam => {
+  const value = Math.min(Math.max(fallback, min), max);
+  return {
+    kind: 'int',
+    min,
+    max,
+    default: value,
+    description,
+    schema: z.int().min(min).max(max).default(value).describe(description),
+  };
+};
 
-type Spec = Record<string, IntParam>;
+export type Spec = Record<string, IntParam>;
 type Parsed<S extends Spec> = { [K in keyof S]: number };
 
 const INTEGER = /^[+-]?\d{1,16}$/;
@@ -55,7 +65,7 @@ export function parseQuery<S extends Spec>(query: unknown, spec: S): Parsed<S> {
         detail: `must be an integer, got ${JSON.stringify(raw.slice(0, 64))}`,
         allowed,
       });
-    } else if (value < p.min || value > p.max) {
+    } else if (!p.schema.safeParse(value).success) {
       errors.push({ parameter: name, detail: `out of range: ${value}`, allowed });
     } else {
       out[name] = value;

@@ -27,12 +27,14 @@ export function probeRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/health',
+      summary: 'Liveness: no dependencies, always fast',
       observed: false,
       handlers: [(_req, res) => void res.json({ status: 'ok' })],
     },
     {
       method: 'get',
       path: '/ready',
+      summary: 'Readiness: 503 while starting and while shutting down',
       observed: false,
       handlers: [
         (_req, res) => {
@@ -46,6 +48,7 @@ export function probeRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/metrics',
+      summary: 'Prometheus metrics: OpenMetrics with exemplars when asked for, else the text format 0.0.4',
       observed: false,
       handlers: [
         async (req, res) => {

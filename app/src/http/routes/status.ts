@@ -12,6 +12,7 @@ export function statusRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/status',
+      summary: 'Environment and why, host, Node, memory, cgroup limits, start-up duration',
       observed: true,
       handlers: [
         (_req, res) => {

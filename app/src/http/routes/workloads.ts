@@ -41,12 +41,20 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
   const rssCeiling = memoryCeiling();
   const ioDir = w.ioDir ?? tmpdir();
   const params = {
-    cpu: { iterations: intParam(1, w.cpuMaxIterations, 100_000) },
-    memory: { mb: intParam(1, w.memoryMaxMb, 8), holdMs: intParam(0, w.memoryMaxHoldMs, 100) },
-    io: { kb: intParam(1, w.ioMaxKb, 64) },
-    delay: { ms: intParam(0, w.delayMaxMs, 50) },
-    json: { items: intParam(1, w.jsonMaxItems, 10) },
-    fanout: { calls: intParam(1, FANOUT_MAX_CALLS, 2), ms: intParam(0, Math.min(w.delayMaxMs, 5000), 10) },
+    cpu: {
+      iterations: intParam(1, w.cpuMaxIterations, 100_000, 'loop iterations (CPU_MAX_ITERATIONS bounds it)'),
+    },
+    memory: {
+      mb: intParam(1, w.memoryMaxMb, 8, 'MiB to allocate and touch (MEMORY_MAX_MB)'),
+      holdMs: intParam(0, w.memoryMaxHoldMs, 100, 'ms to hold it before release (MEMORY_MAX_HOLD_MS)'),
+    },
+    io: { kb: intParam(1, w.ioMaxKb, 64, 'KiB to write, fsync, read back and delete (IO_MAX_KB)') },
+    delay: { ms: intParam(0, w.delayMaxMs, 50, 'ms to wait (DELAY_MAX_MS)') },
+    json: { items: intParam(1, w.jsonMaxItems, 10, 'items to build and serialise (JSON_MAX_ITEMS)') },
+    fanout: {
+      calls: intParam(1, FANOUT_MAX_CALLS, 2, 'concurrent calls to this service’s own /api/delay'),
+      ms: intParam(0, Math.min(w.delayMaxMs, 5000), 10, 'the delay each call asks for, ms'),
+    },
     none: {},
   };
 
@@ -62,6 +70,8 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/api/cpu',
+      summary: 'CPU-bound loop',
+      query: params.cpu,
       observed: true,
       handlers: [
         (req, res) => {
@@ -75,6 +85,8 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/api/memory',
+      summary: 'Allocate, touch, hold and release memory',
+      query: params.memory,
       observed: true,
       handlers: [
         async (req, res) => {
@@ -103,6 +115,8 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/api/io',
+      summary: 'Write, fsync, read back and delete a file',
+      query: params.io,
       observed: true,
       handlers: [
         async (req, res) => {
@@ -120,6 +134,8 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/api/delay',
+      summary: 'Pure latency wait',
+      query: params.delay,
       observed: true,
       handlers: [
         async (req, res) => {
@@ -132,6 +148,8 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/api/json',
+      summary: 'Build and serialise N items',
+      query: params.json,
       observed: true,
       handlers: [
         (req, res) => {
@@ -143,6 +161,8 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'get',
       path: '/api/fanout',
+      summary: 'Concurrent calls to this service (trace propagation)',
+      query: params.fanout,
       observed: true,
       handlers: [
         async (req, res) => {
@@ -177,6 +197,9 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
     {
       method: 'post',
       path: '/api/echo',
+      summary: 'Echo a JSON body and its size',
+      query: params.none,
+      jsonBody: true,
       observed: true,
       handlers: [
         (req, _res, next) => {
