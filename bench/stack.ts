@@ -161,7 +161,11 @@ try {
   line('counted by Prometheus', `${counted} (${pct(counted)})`, '100 %');
   line('traces stored in Jaeger', `${traces} (${pct(traces)})`, '100 %');
   line('log records: app exported → Collector accepted', `${logs[0]} → ${logs[1]}`, 'equal');
-  line('log lines in Loki', 'n/a', 'not measured: Loki does not run on these machines (the wire path is tested with a Collector in its place)');
+  line(
+    'log lines in Loki',
+    'n/a',
+    'not measured: Loki does not run on these machines (the wire path is tested with a Collector in its place)',
+  );
 } finally {
   downStack();
 }
