@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions the cloud-benchmark VM: Node.js 24, the app's production build as a hardened systemd
 # service with the same CPU and memory limits as the container, and node_exporter. Run as root by
-# Vagrant's shell provisioner (or by test/e2e/vm.test.ts over ssh, the same way). Idempotent: a second
+# Vagrant's shell provisioner (or by test/e2e/stack-environments.test.ts over ssh, the same way). Idempotent: a second
 # run changes nothing and restarts nothing unless an input changed.
 #
 # Inputs (environment; the Vagrantfile passes them from versions.env):

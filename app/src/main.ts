@@ -1,5 +1,5 @@
 // The process entry point (composition root). Run it with the telemetry preload:
-//   node --import ./app/dist/telemetry/preload.js app/dist/main.js
+//   node --enable-source-maps --import ./app/dist/preload.mjs app/dist/main.mjs   (npm start)
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { onSignals } from './lifecycle/shutdown.ts';
 import { startService } from './server.ts';
@@ -23,7 +23,7 @@ const telemetry = getTelemetry();
 const service = await startService({ config, telemetry });
 if (!telemetry && config.telemetry.enabled) {
   service.logger.warn(
-    'telemetry preload not loaded: no traces or OTLP logs (start with --import ./app/dist/telemetry/preload.js)',
+    'telemetry preload not loaded: no traces or OTLP logs (start with --import ./app/dist/preload.mjs)',
   );
 }
 // Every handler is awaited by Express 5, so this is a bug if it fires: keep serving, say so loudly.
