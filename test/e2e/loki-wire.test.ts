@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../harness/ports.ts';
 import { parseDebugLogs } from '../helpers/collector-debug.ts';
 import { skipLoudly } from '../helpers/images.ts';
-import { COMPOSE_DIR, stackEnvironment } from '../helpers/stack.ts';
+import { COMPOSE_DIR, stackEnvironment, tracedGet } from '../helpers/stack.ts';
 
 const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 const PROJECT = `cb-loki-${randomBytes(3).toString('hex')}`;
@@ -50,21 +50,24 @@ function compose(...args: string[]): string {
 /** Sends requests with trace ids of our own; returns them. */
 async function tracedRequests(n: number): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const traceId = randomBytes(16).toString('hex');
-    const res = await fetch(`http://127.0.0.1:${env.APP_PORT}/api/json?items=1`, {
-      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-    });
-    expect(res.status).toBe(200);
-    await res.arrayBuffer();
-    ids.push(traceId);
-  }
+  for (let i = 0; i < n; i++) ids.push(await tracedGet(`http://127.0.0.1:${env.APP_PORT}/api/json?items=1`));
   return ids;
 }
 
 /** The access-log records ("request completed") of these trace ids that have arrived. */
 const accessRecords = (ids: string[]) =>
   received().filter((r) => r.body === 'request completed' && ids.includes(r.traceId));
+
+/** Waits until at least one access record per trace id has arrived; returns all of them. */
+const arrived = (ids: string[], timeout: number) =>
+  vi.waitFor(
+    () => {
+      const r = accessRecords(ids);
+      expect(r.length).toBeGreaterThanOrEqual(ids.length);
+      return r;
+    },
+    { timeout, interval: 1000 },
+  );
 
 beforeAll(async () => {
   if (skip) return;
@@ -97,14 +100,7 @@ describe.skipIf(skip)('Collector → Loki’s OTLP path (a Collector standing in
     { timeout: 120_000 },
     async () => {
       first = await tracedRequests(N);
-      const got = await vi.waitFor(
-        () => {
-          const r = accessRecords(first);
-          expect(r.length).toBeGreaterThanOrEqual(N);
-          return r;
-        },
-        { timeout: 90_000, interval: 1000 },
-      );
+      const got = await arrived(first, 90_000);
       expect(got).toHaveLength(N);
       expect(new Set(got.map((r) => r.traceId))).toEqual(new Set(first));
       for (const r of got) expect(r.spanId).toMatch(/^[0-9a-f]{16}$/);
@@ -137,14 +133,7 @@ describe.skipIf(skip)('Collector → Loki’s OTLP path (a Collector standing in
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
       expect(accessRecords(during)).toHaveLength(0);
       compose('start', 'loki');
-      const got = await vi.waitFor(
-        () => {
-          const r = accessRecords(during);
-          expect(r.length).toBeGreaterThanOrEqual(N);
-          return r;
-        },
-        { timeout: 180_000, interval: 1000 },
-      );
+      const got = await arrived(during, 180_000);
       expect(got).toHaveLength(N);
       expect(new Set(got.map((r) => r.traceId))).toEqual(new Set(during));
       console.log(

@@ -1,12 +1,19 @@
 // End to end, the other environments in the same stack: the VM (booted under qemu while the stack starts,
 // provisioned with vagrant/provision.sh as Vagrant would, found by the same backends with
 // environment="vm") and the host process; then every dashboard panel's query against the data of all.
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnApp } from '../../app/test/helpers/app-process.ts';
 import { panelQueries } from '../helpers/dashboards.ts';
 import { versions } from '../helpers/images.ts';
-import { addHostTargets, eventually, jaegerTrace, PORTS, promQuery, URLS } from '../helpers/stack.ts';
+import {
+  addHostTargets,
+  eventually,
+  jaegerTrace,
+  PORTS,
+  promQuery,
+  tracedGet,
+  URLS,
+} from '../helpers/stack.ts';
 import { useStack } from '../helpers/stack-run.ts';
 import { VM_PORTS, VM_URL } from '../helpers/vm.ts';
 
@@ -67,11 +74,7 @@ describe.skipIf(run.noVm)(
     });
 
     it('sends a request’s trace to Jaeger and logs it with the same trace id', async () => {
-      const traceId = randomBytes(16).toString('hex');
-      const res = await fetch(`${VM_URL}/api/json?items=1`, {
-        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-      });
-      expect(res.status).toBe(200);
+      const traceId = await tracedGet(`${VM_URL}/api/json?items=1`);
       const trace = await eventually(
         'vm trace in Jaeger',
         () => jaegerTrace(traceId),

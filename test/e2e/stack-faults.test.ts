@@ -1,9 +1,8 @@
 // End to end, faults: the stack survives restarts of its backends, a stopped Collector and a killed app
 // process, and keeps its data.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, jaegerTrace, PROJECT, promScalar, URLS } from '../helpers/stack.ts';
+import { eventually, jaegerTrace, PROJECT, promScalar, tracedGet, URLS } from '../helpers/stack.ts';
 import { useStack } from '../helpers/stack-run.ts';
 
 const run = useStack();
@@ -36,11 +35,7 @@ describe.skipIf(run.skip)(
       );
     /** Sends a request with a chosen trace id; returns the id once Jaeger holds the trace. */
     async function tracedRequest(): Promise<string> {
-      const traceId = randomBytes(16).toString('hex');
-      const res = await fetch(`${URLS.app}/api/json?items=1`, {
-        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-      });
-      expect(res.status).toBe(200);
+      const traceId = await tracedGet(`${URLS.app}/api/json?items=1`);
       await eventually(
         'trace stored',
         () => jaegerTrace(traceId),
@@ -112,14 +107,7 @@ describe.skipIf(run.skip)(
       const ids: string[] = [];
       try {
         for (let i = 0; i < M; i++) {
-          const traceId = randomBytes(16).toString('hex');
-          const res = await fetch(`${URLS.app}/api/json?items=1`, {
-            headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-            signal: AbortSignal.timeout(5000),
-          });
-          expect(res.status).toBe(200);
-          await res.arrayBuffer();
-          ids.push(traceId);
+          ids.push(await tracedGet(`${URLS.app}/api/json?items=1`));
         }
         // The app's exporter has handed them to the Collector (its batch delay is 1 s) …
         await new Promise((r) => setTimeout(r, 3000));

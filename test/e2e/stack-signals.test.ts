@@ -5,7 +5,6 @@
 // Collector (every span and log record the app exported was accepted), the app's own log stream; and the
 // running containers' hardening.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_IMAGE, versions } from '../helpers/images.ts';
 import { interpolateTracesToLogs, logqlErrors, spanTagKeys, tracesToLogsQuery } from '../helpers/logql.ts';
@@ -17,6 +16,7 @@ import {
   promQuery,
   promScalar,
   RUNNABLE_SERVICES,
+  tracedGet,
   URLS,
 } from '../helpers/stack.ts';
 import { useStack } from '../helpers/stack-run.ts';
@@ -131,11 +131,7 @@ describe.skipIf(run.skip)('the compose stack, end to end', { timeout: 90_000 }, 
   it('resolves every variable of the traces → logs link from a span as Jaeger serves it', async () => {
     // Grafana's Jaeger datasource offers the link only when every variable of the custom query resolves
     // from the span's process and span tags (createSpanLink.tsx, docs/upstream-evidence.md).
-    const traceId = randomBytes(16).toString('hex');
-    const res = await fetch(`${URLS.app}${ROUTE}?items=1`, {
-      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-    });
-    expect(res.status).toBe(200);
+    const traceId = await tracedGet(`${URLS.app}${ROUTE}?items=1`);
     const trace = await eventually(
       'trace in Jaeger',
       () => jaegerTrace(traceId),

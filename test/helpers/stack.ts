@@ -1,6 +1,7 @@
 // The compose stack for the end-to-end tests: the harness's stack (harness/stack.ts), started with
 // testcontainers, and the loud skip (a failure where CI requires Docker) where compose is missing.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } from 'testcontainers';
 import {
   COMPOSE_DIR,
@@ -10,6 +11,7 @@ import {
   RUNNABLE_SERVICES,
   stackEnvironment,
 } from '../../harness/stack.ts';
+import { expect } from 'vitest';
 import { skipLoudly } from './images.ts';
 
 export * from '../../harness/stack.ts';
@@ -50,4 +52,19 @@ export async function startStack(): Promise<StartedDockerComposeEnvironment> {
       .withStartupTimeout(180_000)
       .up(RUNNABLE_SERVICES)
   );
+}
+
+/**
+ * Sends `GET url` with a trace id of our own (a W3C traceparent, sampled), expects 200 and returns the
+ * trace id, so the test can look that exact trace and its log records up in the backends.
+ */
+export async function tracedGet(url: string): Promise<string> {
+  const traceId = randomBytes(16).toString('hex');
+  const res = await fetch(url, {
+    headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(res.status, `GET ${url}`).toBe(200);
+  await res.arrayBuffer();
+  return traceId;
 }
