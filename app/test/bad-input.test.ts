@@ -81,6 +81,15 @@ const cases: Case[] = [
     status: 400,
   },
   {
+    // Well-formed JSON around a byte that is not UTF-8: not quietly replaced by U+FFFD.
+    name: 'valid JSON with invalid UTF-8 in a string',
+    path: '/api/echo',
+    method: 'POST',
+    headers: json,
+    body: new Uint8Array([...Buffer.from('{"a":"'), 0xc3, 0x28, ...Buffer.from('"}')]),
+    status: 400,
+  },
+  {
     name: 'body too large',
     path: '/api/echo',
     method: 'POST',
@@ -192,6 +201,21 @@ describe('bad input', () => {
     } finally {
       await small.stop();
     }
+  });
+
+  it('names the UTF-8 problem (RFC 8259 §8.1) of a JSON body with invalid UTF-8', async () => {
+    const res = await fetch(`${svc.url}/api/echo`, {
+      method: 'POST',
+      headers: json,
+      body: new Uint8Array([...Buffer.from('{"a":"'), 0xff, ...Buffer.from('"}')]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      type: 'urn:cloud-benchmark:problem:invalid-body',
+      detail: 'the body is not valid UTF-8, which JSON requires (RFC 8259 §8.1)',
+    });
+    const ok = await fetch(`${svc.url}/api/echo`, { method: 'POST', headers: json, body: '{"a":"é ✓"}' });
+    expect(await ok.json()).toMatchObject({ received: { a: 'é ✓' } });
   });
 
   it('is still alive and healthy afterwards', async () => {

@@ -1,5 +1,6 @@
 // The benchmark workloads. Every parameter is bounded by configuration; memory and file I/O also
 // draw from shared budgets so that many concurrent requests cannot exhaust the host either.
+import { isUtf8 } from 'node:buffer';
 import { tmpdir, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request } from 'express';
@@ -61,8 +62,17 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
   const echoBody = express.json({
     limit: w.echoMaxBytes,
     strict: false,
-    verify: (_req, res, buf) => {
+    verify: (_req, res, buf, encoding) => {
       (res as unknown as { locals: Record<string, unknown> }).locals.bodyBytes = buf.length;
+      // The parser would replace bad bytes with U+FFFD and carry on; JSON must be UTF-8 (RFC 8259 §8.1).
+      if (/^utf-?8$/i.test(encoding) && !isUtf8(buf)) {
+        throw new HttpProblem({
+          type: ProblemType.invalidBody,
+          title: 'Invalid body',
+          status: 400,
+          detail: 'the body is not valid UTF-8, which JSON requires (RFC 8259 §8.1)',
+        });
+      }
     },
   });
 
