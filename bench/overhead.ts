@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { median } from 'simple-statistics';
 import { Command, Option } from 'commander';
+import { APP_NODE_OPTIONS, REPO_LAUNCH_ARGS } from '../app/launch.ts';
 import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
 import { poll } from '../harness/poll.ts';
 
@@ -64,14 +65,14 @@ interface Variant {
   readonly env: Record<string, string>;
 }
 
-const appArgv = ['--import', './app/dist/preload.mjs', 'app/dist/main.mjs'];
+const appArgv = REPO_LAUNCH_ARGS;
 // The app variants run exactly as `npm start` and the image do (same NODE_OPTIONS and compile cache);
 // APP_NODE_OPTIONS overrides it (e.g. APP_NODE_OPTIONS= measures V8's default heap sizing).
 const common = {
   PORT: String(APP_PORT),
   HOST: '127.0.0.1',
   APP_ENVIRONMENT: 'native',
-  NODE_OPTIONS: process.env.APP_NODE_OPTIONS ?? '--max-semi-space-size=4',
+  NODE_OPTIONS: process.env.APP_NODE_OPTIONS ?? APP_NODE_OPTIONS,
   NODE_COMPILE_CACHE: resolve(repo, 'node_modules/.cache/node-compile'),
 };
 const variants: Variant[] = [

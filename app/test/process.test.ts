@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_LAUNCH_ARGS } from '../launch.ts';
 import { killStrayApps, spawnApp } from './helpers/app-process.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver.ts';
 import { eventually, untilInProgress } from './helpers/service.ts';
@@ -157,7 +158,7 @@ describe('start-up validation', () => {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((done) => {
       execFile(
         process.execPath,
-        ['--import', './app/dist/preload.mjs', 'app/dist/main.mjs'],
+        REPO_LAUNCH_ARGS,
         {
           cwd: resolve(import.meta.dirname, '../..'),
           env: { PATH: process.env.PATH ?? '', PORT: 'eighty', LOG_LEVEL: 'chatty' },

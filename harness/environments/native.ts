@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_LAUNCH_ARGS } from '../../app/launch.ts';
 import { firstHealthy } from '../app-probe.ts';
 import { createLimitGroup, type LimitGroup } from './cgroup.ts';
 import { type AppSettings, appEnv, type Environment, type Started } from './environment.ts';
@@ -16,9 +17,7 @@ export interface NativeCommand {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-export const APP_COMMAND: NativeCommand = {
-  args: ['--enable-source-maps', '--import', './app/dist/preload.mjs', 'app/dist/main.mjs'],
-};
+export const APP_COMMAND: NativeCommand = { args: REPO_LAUNCH_ARGS };
 
 export function nativeEnvironment(
   repo: string,

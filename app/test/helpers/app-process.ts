@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { REPO_LAUNCH_ARGS } from '../../launch.ts';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
@@ -23,15 +24,11 @@ export function killStrayApps(): void {
 }
 
 export async function spawnApp(env: Record<string, string>, timeoutMs = 15_000): Promise<AppProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--enable-source-maps', '--import', './app/dist/preload.mjs', 'app/dist/main.mjs'],
-    {
-      cwd: repo,
-      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', APP_ENVIRONMENT: 'native', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, REPO_LAUNCH_ARGS, {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', APP_ENVIRONMENT: 'native', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
