@@ -105,12 +105,19 @@ describe.skipIf(run.skip)(
       const M = 30;
       docker('stop', '--time', '10', container('jaeger'));
       const ids: string[] = [];
+      const exported = async () => {
+        const text = await (await fetch(`${URLS.app}/metrics`)).text();
+        return Number(
+          /^telemetry_export_items_total\{signal="traces",outcome="success"\} (\d+)/m.exec(text)?.[1] ?? 0,
+        );
+      };
       try {
+        const before = await exported();
         for (let i = 0; i < M; i++) {
           ids.push(await tracedGet(`${URLS.app}/api/json?items=1`));
         }
-        // The app's exporter has handed them to the Collector (its batch delay is 1 s) …
-        await new Promise((r) => setTimeout(r, 3000));
+        // The app's exporter has handed them to the Collector (the Collector accepted them) …
+        await eventually('spans handed to the Collector', exported, (n) => n >= before + M, 30_000);
         // … which now restarts with the backend still away.
         docker('restart', '--time', '10', container('otel-collector'));
         await eventually(
