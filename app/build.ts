@@ -3,10 +3,15 @@
 // ~280 ms of a ~450 ms start-up here; one bundle loads in a fraction of that (README: Telemetry cost).
 // Type-checking is separate (`npm run typecheck`): esbuild only strips types.
 import { rm } from 'node:fs/promises';
+import { Command } from 'commander';
 import { build } from 'esbuild';
 
-// `--no-minify` keeps names readable in CPU profiles.
-const minify = !process.argv.includes('--no-minify');
+const { minify } = new Command('build')
+  .description('Bundles app/src into app/dist with esbuild.')
+  // --no-minify keeps names readable in CPU profiles.
+  .option('--no-minify', 'keep names readable (for CPU profiles)')
+  .parse()
+  .opts<{ minify: boolean }>();
 const started = performance.now();
 const outdir = new URL('./dist/', import.meta.url).pathname;
 await rm(outdir, { recursive: true, force: true });

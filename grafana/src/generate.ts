@@ -4,11 +4,15 @@
 // Usage: node grafana/src/generate.ts [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import * as prettier from 'prettier';
 import { dashboards } from './index.ts';
 
-const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
+const values = new Command('dashboards')
+  .description('Writes the dashboards as provisioned JSON into grafana/dashboards/.')
+  .option('--check', 'write nothing; exit 1 when a committed file differs from what the code builds', false)
+  .parse()
+  .opts<{ check: boolean }>();
 const outDir = resolve(import.meta.dirname, '../dashboards');
 const config = (await prettier.resolveConfig(outDir + '/x.json')) ?? {};
 
