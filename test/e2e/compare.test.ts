@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../harness/ports.ts';
 import type { Results } from '../../scripts/compare/results.ts';
 import { APP_IMAGE, dockerUnavailable, skipLoudly } from '../helpers/images.ts';
 
@@ -26,12 +27,24 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the compare CLI; `interruptWhen` sends SIGINT once stdout matches it. */
-function compare(args: string[], interruptWhen?: RegExp): Promise<Run> {
+/** Runs the compare CLI on free ports; `interruptWhen` sends SIGINT once stdout matches it. */
+async function compare(args: string[], interruptWhen?: RegExp): Promise<Run> {
+  const [nativePort, containerPort] = [await freePort(), await freePort()];
   return new Promise((done) => {
     const child = spawn(
       process.execPath,
-      ['scripts/compare/cli.ts', '--vegeta', vegeta, '--image', APP_IMAGE, ...args],
+      [
+        'scripts/compare/cli.ts',
+        '--vegeta',
+        vegeta,
+        '--image',
+        APP_IMAGE,
+        '--native-port',
+        String(nativePort),
+        '--container-port',
+        String(containerPort),
+        ...args,
+      ],
       {
         cwd: repo,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
 import { firstHealthy, readStatus, sampleProcess } from '../../harness/app-probe.ts';
 import type { Started } from '../../harness/environments/environment.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
+import { freePort } from '../../harness/ports.ts';
 import { attack } from '../../harness/load-driver.ts';
 import { findSaturation } from '../../harness/saturation.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
@@ -32,7 +33,7 @@ describe.skipIf(skip)('the app at twice its saturation rate (real load, 1 CPU / 
         otlpEndpoint: undefined,
         healthTimeoutMs: 30_000,
       },
-      18595,
+      await freePort(),
     );
     expect(await env.unavailable()).toBeUndefined();
     let started: Started | undefined;
