@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
+/** The folder users run `docker compose` in. */
+export const COMPOSE_DIR = resolve(REPO_ROOT, 'compose');
 
 /** KEY=value lines, as in versions.env and .toolchain.env. */
 export function readEnvFile(path: string): Record<string, string> {
@@ -56,7 +58,6 @@ export function appImage(): string {
   loadToolchainEnv();
   return process.env.CB_APP_IMAGE ?? 'cloud-benchmark/app:dev';
 }
-export const APP_IMAGE = appImage();
 
 /** Puts .toolchain.env's variables into process.env where the caller has not set them. */
 export function loadToolchainEnv(): void {

@@ -6,14 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePortsSync } from './ports.ts';
-import { APP_IMAGE, loadToolchainEnv, REPO_ROOT } from './project-env.ts';
+import { appImage, COMPOSE_DIR, loadToolchainEnv } from './project-env.ts';
 
 // scripts/toolchain.sh records the local builds; variables set by the caller win.
 loadToolchainEnv();
 
-export const COMPOSE_DIR = resolve(REPO_ROOT, 'compose');
+export { COMPOSE_DIR };
 /** A compose project of its own per run (CB_STACK_PROJECT names one), so runs never share a stack. */
 export const PROJECT = process.env.CB_STACK_PROJECT ?? `cb-e2e-${randomBytes(3).toString('hex')}`;
 
@@ -74,7 +74,7 @@ export function addHostTargets(environment: string, app: string, nodeExporter?: 
 /** Compose variables: local images (from .toolchain.env) and test ports. */
 export function stackEnvironment(): Record<string, string> {
   const env: Record<string, string> = {
-    APP_IMAGE,
+    APP_IMAGE: appImage(),
     APP_PORT: String(PORTS.app),
     PROMETHEUS_PORT: String(PORTS.prometheus),
     JAEGER_UI_PORT: String(PORTS.jaeger),

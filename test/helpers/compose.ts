@@ -1,6 +1,7 @@
 // compose/compose.yaml as Docker Compose resolves it for a user: every profile, only the variables given.
 import { execFileSync } from 'node:child_process';
-import { COMPOSE_DIR } from './stack.ts';
+// From project-env, not the stack helper: resolving the config needs no ports and no stack.
+import { COMPOSE_DIR } from '../../harness/project-env.ts';
 
 export interface ComposeService {
   image: string;

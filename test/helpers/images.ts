@@ -3,7 +3,7 @@
 // them at the local builds on machines without a registry. Without an engine the tests skip loudly,
 // unless CB_REQUIRE_DOCKER=1 (set by CI), where a missing engine is a failure.
 import { execFileSync } from 'node:child_process';
-import { loadToolchainEnv, versions } from '../../harness/project-env.ts';
+import { appImage, loadToolchainEnv, versions } from '../../harness/project-env.ts';
 
 // The ryuk reaper image cannot be pulled without a registry; every test removes what it starts.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -15,7 +15,7 @@ process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 loadToolchainEnv();
 export { versions };
 
-export { APP_IMAGE } from '../../harness/project-env.ts';
+export const APP_IMAGE = appImage();
 
 function engineAnswers(): boolean {
   try {

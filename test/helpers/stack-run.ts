@@ -52,8 +52,9 @@ export function useStack(options: { vm?: boolean } = {}): StackRun {
     if (skip) return;
     run.native?.child.kill('SIGTERM');
     run.vm?.stop();
+    // testcontainers removes what it started; a start that failed half-way leaves the rest to compose.
     if (stack) await stack.down({ removeVolumes: true, timeout: 10_000 });
-    downStack();
+    else downStack();
     expect(leftovers(), 'containers, networks or volumes left behind').toEqual([]);
   }, 120_000);
 
