@@ -40,7 +40,13 @@ export default defineConfig({
     coverage: {
       enabled: Boolean(process.env.CI),
       provider: 'v8',
-      include: ['app/src/**', 'harness/**', 'scripts/**', 'grafana/src/**', 'loadtests/lib/**'],
+      include: [
+        'app/src/**/*.ts',
+        'harness/**/*.ts',
+        'scripts/**/*.ts',
+        'grafana/src/**/*.ts',
+        'loadtests/lib/**/*.ts',
+      ],
       reporter: ['text-summary', 'lcov'],
       reportsDirectory: 'test-results/coverage',
     },
