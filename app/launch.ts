@@ -2,9 +2,22 @@
 // the benchmarks, the tests) import it; the formats that cannot import it — the image's CMD and ENV,
 // `npm start`, the VM's systemd unit — state the same and test/integration/launch.test.ts holds them to it.
 
-/** Node's flags, relative to the directory that holds dist/ (the repository's app/, the image's /app). */
+/**
+ * Node's flags, relative to the directory that holds dist/ (the repository's app/, the image's /app).
+ * --single-threaded-gc: V8 collects garbage on the main thread only. Under a CPU quota (every compared
+ * copy runs with 1 CPU) its parallel GC helpers use the quota up and the whole process is throttled for
+ * the rest of each 100 ms period; measured in a 1-CPU cgroup at 2× overload: throttled in 95 of 117
+ * periods (~50 ms each) with them, ~7 ms each without, and about twice the goodput (docs/reliability.md).
+ * A V8 flag: NODE_OPTIONS does not accept it, so it is part of the command line.
+ */
 export function launchArgs(appDir: string): string[] {
-  return ['--enable-source-maps', '--import', `${appDir}/dist/preload.mjs`, `${appDir}/dist/main.mjs`];
+  return [
+    '--enable-source-maps',
+    '--single-threaded-gc',
+    '--import',
+    `${appDir}/dist/preload.mjs`,
+    `${appDir}/dist/main.mjs`,
+  ];
 }
 
 /**

@@ -1,5 +1,6 @@
 // Assembles the service (config → environment → logger → metrics → app) and starts listening. Used by
 // main.ts for the real process and by tests, which start it in-process on port 0.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { AddressInfo } from 'node:net';
@@ -72,12 +73,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
     },
     startupSeconds: () => startupSeconds,
     selfUrl: () => url,
+    selfCallHeader: { name: 'x-cloud-benchmark-self-call', value: randomUUID() },
     tracing: telemetry?.tracing ?? false,
   };
 
   const server = createServer(
     {
-      keepAliveTimeout: 5000,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
       headersTimeout: config.http.headersTimeoutMs,
       requestTimeout: config.http.requestTimeoutMs,
       // How often Node checks those timeouts (default 30 s): a slow client is cut within ~1 s of its limit.
@@ -88,7 +90,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    server.listen({ port: config.port, host: config.host, backlog: config.http.listenBacklog }, () => {
       server.off('error', reject);
       resolve();
     });

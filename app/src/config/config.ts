@@ -37,11 +37,19 @@ const schema = z.object({
   SHUTDOWN_DRAIN_MS: int(0, 120_000, 10_000),
   SHUTDOWN_DELAY_MS: int(0, 60_000, 0),
 
-  // Overload and slow clients: shed (503 + Retry-After) beyond this many requests in progress, or while
-  // the event loop runs this late (0: off); close a connection whose request headers, or whole request,
+  // Overload and slow clients: refuse (503 + Retry-After) beyond this many requests in progress, or,
+  // once requests have queued longer than MAX_QUEUE_DELAY_MS (0: off) for QUEUE_DELAY_INTERVAL_MS, a
+  // request that has waited longer (CoDel); keep idle
+  // connections this long (longer than clients' and load balancers' idle timeouts, so a client never
+  // reuses one the server is closing); close a connection whose request headers, or whole request,
   // take longer than this to arrive (slowloris).
   MAX_IN_FLIGHT: int(1, 100_000, 256),
-  MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000, 250),
+  MAX_QUEUE_DELAY_MS: int(0, 60_000, 5),
+  QUEUE_DELAY_INTERVAL_MS: int(0, 60_000, 100),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000, 65_000),
+  // Connections the kernel completes and queues until the app accepts them. Beyond it a new connection's
+  // handshake is dropped and the client retries after 1 s, 3 s, 7 s: latency no one can see or shed.
+  HTTP_LISTEN_BACKLOG: int(1, 65_535, 4096),
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000, 10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 30_000),
 
@@ -93,7 +101,10 @@ export interface Config {
   readonly shutdownDelayMs: number;
   readonly http: {
     readonly maxInFlight: number;
-    readonly maxEventLoopDelayMs: number;
+    readonly maxQueueDelayMs: number;
+    readonly queueDelayIntervalMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly listenBacklog: number;
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;
   };
@@ -175,7 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDelayMs: r.SHUTDOWN_DELAY_MS,
     http: Object.freeze({
       maxInFlight: r.MAX_IN_FLIGHT,
-      maxEventLoopDelayMs: r.MAX_EVENT_LOOP_DELAY_MS,
+      maxQueueDelayMs: r.MAX_QUEUE_DELAY_MS,
+      queueDelayIntervalMs: r.QUEUE_DELAY_INTERVAL_MS,
+      keepAliveTimeoutMs: r.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      listenBacklog: r.HTTP_LISTEN_BACKLOG,
       headersTimeoutMs: r.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: r.HTTP_REQUEST_TIMEOUT_MS,
     }),

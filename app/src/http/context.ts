@@ -17,6 +17,12 @@ export interface AppContext {
   startupSeconds(): number | null;
   /** Base URL on which this very server answers (for /api/fanout's calls to itself). */
   selfUrl(): string;
+  /**
+   * A header /api/fanout puts on its calls to itself, with a secret made at start: those calls are part
+   * of a request already admitted, so admission control lets them through (refusing them would waste
+   * the work done for it). No client can know the value.
+   */
+  readonly selfCallHeader: Readonly<{ name: string; value: string }>;
   /** Whether a trace SDK is running (false when telemetry is off or not preloaded). */
   readonly tracing: boolean;
 }

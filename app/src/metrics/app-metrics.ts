@@ -1,7 +1,7 @@
 // Every Prometheus metric the service exposes on /metrics, in one registry per app instance
 // (tests start several apps in one process). OpenMetrics is the main exposition format (exemplars need
 // it); scrapers that ask only for the Prometheus text format get that, without exemplars.
-import { collectDefaultMetrics, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { DeploymentEnvironment } from '../config/config.ts';
 
 /** Seconds; fine at the low end where a trivial route lives, up to the longest workload bound. */
@@ -18,6 +18,8 @@ export interface AppMetrics {
   /** In-flight bookkeeping: a plain counter, read only when /metrics is scraped. */
   requestStarted(): void;
   requestFinished(): void;
+  /** A request refused by admission control: counted by reason, and in the duration histogram as a 503. */
+  requestShed(labels: { method: string; route: string }, reason: string, seconds: number): void;
 }
 
 export interface MetricsOptions {
@@ -51,6 +53,12 @@ export function createAppMetrics(options: MetricsOptions): AppMetrics {
       this.set(active);
     },
   });
+  const shed = new Counter({
+    name: 'http_server_shed_requests',
+    help: 'Requests answered 503 by admission control, before any handler ran, by reason (in_flight, queue_delay).',
+    labelNames: ['reason'],
+    registers,
+  });
   const startupSeconds = new Gauge({
     name: 'app_startup_duration_seconds',
     help: 'Time from process start to ready to serve (the listening socket is open).',
@@ -79,6 +87,12 @@ export function createAppMetrics(options: MetricsOptions): AppMetrics {
     },
     requestStarted: () => void active++,
     requestFinished: () => void active--,
+    requestShed(labels, reason, seconds) {
+      shed.inc({ reason });
+      const all = { ...labels, status_code: '503' };
+      if (options.exemplars) httpDuration.observe({ labels: all, value: seconds, exemplarLabels: {} });
+      else httpDuration.observe(all, seconds);
+    },
   };
 }
 

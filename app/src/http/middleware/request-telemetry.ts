@@ -28,6 +28,10 @@ const KNOWN_METHODS = new Set([
   'TRACE',
   'PATCH',
 ]);
+/** The method label: one of the standard methods, or `_OTHER` (bounded cardinality). */
+export const methodLabel = (method: string | undefined): string =>
+  method && KNOWN_METHODS.has(method) ? method : '_OTHER';
+
 /** Route label for requests no route matched: bounded cardinality, never the raw path. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -53,7 +57,7 @@ export function requestTelemetry(options: RequestTelemetryOptions): RequestHandl
   return (req, res, next) => {
     if (unobserved.has(req.path)) return next();
     const started = performance.now();
-    const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
+    const method = methodLabel(req.method);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     // Attributes are set once, at the end: passed to startSpan they would be validated twice.
     const span: Span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);

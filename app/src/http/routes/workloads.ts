@@ -183,7 +183,10 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
           const statuses = await Promise.all(
             Array.from({ length: calls }, async () => {
               try {
-                const response = await fetch(target, { signal: AbortSignal.timeout(ms + 5000) });
+                const response = await fetch(target, {
+                  signal: AbortSignal.timeout(ms + 5000),
+                  headers: { [ctx.selfCallHeader.name]: ctx.selfCallHeader.value },
+                });
                 await response.arrayBuffer();
                 return response.status;
               } catch (error) {
