@@ -5,13 +5,39 @@
 // request, never from a histogram's buckets.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { quantileSorted } from 'simple-statistics';
 import { z } from 'zod';
 import type { MixEntry } from '../loadtests/lib/mix.ts';
 
 const run = promisify(execFile);
+
+const PercentilesSchema = z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
+
+/** One group of answers (a status code, a route): how many, and their latency percentiles in ms. */
+export const GroupSchema = z.object({
+  count: z.number().int().nonnegative(),
+  latencyMs: PercentilesSchema,
+});
+export type Group = z.infer<typeof GroupSchema>;
+
+/** From every single request's record: what a client saw, beyond vegeta's summary. */
+export const BreakdownSchema = z.object({
+  /** By status code ("0": no HTTP answer at all). */
+  byStatus: z.record(z.string(), GroupSchema),
+  /** By route (path), with its own status codes. */
+  byRoute: z.record(z.string(), GroupSchema.extend({ statusCodes: z.record(z.string(), z.number().int()) })),
+  /** Requests without an HTTP answer, by cause. */
+  transport: z.object({
+    timeouts: z.number().int().nonnegative(),
+    resets: z.number().int().nonnegative(),
+    other: z.number().int().nonnegative(),
+  }),
+});
+export type Breakdown = z.infer<typeof BreakdownSchema>;
 
 export const LoadResultSchema = z.object({
   offeredRate: z.number().positive(),
@@ -34,6 +60,8 @@ export const LoadResultSchema = z.object({
   }),
   statusCodes: z.record(z.string(), z.number().int().nonnegative()),
   errors: z.array(z.string()),
+  /** Absent in results written before the driver kept every request's record. */
+  breakdown: BreakdownSchema.optional(),
 });
 export type LoadResult = z.infer<typeof LoadResultSchema>;
 
@@ -125,13 +153,77 @@ export async function attack(o: AttackOptions): Promise<LoadResult> {
     // Stopped by Ctrl-C: the run is incomplete and is not recorded, so its partial file is not read.
     if (o.signal?.aborted) throw new Error('interrupted (Ctrl-C)');
     const { stdout } = await run(o.vegeta, ['report', '-type=json', results], { maxBuffer: 16 << 20 });
-    return toResult(JSON.parse(stdout) as VegetaReport, o.rate, o.durationSeconds);
+    return {
+      ...toResult(JSON.parse(stdout) as VegetaReport, o.rate, o.durationSeconds),
+      breakdown: await breakdown(o.vegeta, results),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const ms = (ns: number) => ns / 1e6;
+
+/** A request's record as `vegeta encode -to json` writes it (the fields used; latency in ns). */
+const RecordSchema = z.object({
+  code: z.number().int(),
+  latency: z.number(),
+  error: z.string(),
+  url: z.string(),
+});
+
+/** What kind of failure a transport error string is (Go's net/http wording). */
+export function transportCause(error: string): keyof Breakdown['transport'] {
+  if (/Client\.Timeout|deadline exceeded|i\/o timeout|timeout awaiting/i.test(error)) return 'timeouts';
+  if (/connection reset|broken pipe|server closed idle connection|EOF$/i.test(error)) return 'resets';
+  return 'other';
+}
+
+function group(latenciesNs: number[]): Group {
+  const sorted = latenciesNs.sort((a, b) => a - b);
+  const q = (p: number) => ms(quantileSorted(sorted, p));
+  return {
+    count: sorted.length,
+    latencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: ms(sorted.at(-1)!) },
+  };
+}
+
+/** Every request's record, streamed from vegeta's binary results and grouped by status and by route. */
+export async function breakdown(vegeta: string, results: string): Promise<Breakdown> {
+  const child = spawn(vegeta, ['encode', '-to', 'json', results], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const byStatus = new Map<string, number[]>();
+  const byRoute = new Map<string, { latencies: number[]; codes: Record<string, number> }>();
+  const transport = { timeouts: 0, resets: 0, other: 0 };
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (!line) continue;
+    const r = RecordSchema.parse(JSON.parse(line));
+    const code = String(r.code);
+    const status = byStatus.get(code) ?? [];
+    status.push(r.latency);
+    byStatus.set(code, status);
+    const path = new URL(r.url).pathname;
+    const route = byRoute.get(path) ?? { latencies: [], codes: {} };
+    route.latencies.push(r.latency);
+    route.codes[code] = (route.codes[code] ?? 0) + 1;
+    byRoute.set(path, route);
+    if (r.code === 0) transport[transportCause(r.error)]++;
+  }
+  const code = await exited;
+  if (code !== 0) throw new Error(`vegeta encode exited with ${code}: ${stderr.trim()}`);
+  return {
+    byStatus: Object.fromEntries([...byStatus].map(([k, v]) => [k, group(v)])),
+    byRoute: Object.fromEntries(
+      [...byRoute].map(([k, v]) => [k, { ...group(v.latencies), statusCodes: v.codes }]),
+    ),
+    transport,
+  };
+}
 
 export function toResult(r: VegetaReport, rate: number, durationSeconds: number): LoadResult {
   const expected = Math.round(rate * durationSeconds);

@@ -1,6 +1,7 @@
-// The highest constant arrival rate a copy of the app sustains: rates rise by `factor` until a run
-// drops or fails requests (results.ts isSaturated), then `bisect` halving steps between the last good
-// and the first bad rate. Used by the overhead and soak benchmarks and the overload test.
+// The highest constant arrival rate a copy of the app sustains: after a discarded warm-up at the start
+// rate (a cold process compiles its code on the event loop, and one refusal in a step counts as
+// saturated), rates rise by `factor` until a run drops or fails requests (results.ts isSaturated),
+// then `bisect` halving steps between the last good and the first bad rate. Used by the overhead and soak benchmarks and the overload test.
 import type { MixEntry } from '../loadtests/lib/mix.ts';
 import { attack, type LoadResult } from './load-driver.ts';
 import { isSaturated } from '../scripts/compare/results.ts';
@@ -13,6 +14,8 @@ export interface SaturationOptions {
   readonly factor?: number;
   readonly stepSeconds?: number;
   readonly bisect?: number;
+  /** Seconds of load at the start rate before the search, not judged; default one step. */
+  readonly warmupSeconds?: number;
   readonly maxWorkers: number;
   readonly maxRate?: number;
   readonly log?: (rate: number, result: LoadResult, saturated: boolean) => void;
@@ -26,16 +29,20 @@ export interface Saturation {
 }
 
 export async function findSaturation(o: SaturationOptions): Promise<Saturation> {
-  const run = async (rate: number) => {
-    const result = await attack({
+  const load = (rate: number, durationSeconds: number) =>
+    attack({
       vegeta: o.vegeta,
       baseUrl: o.baseUrl,
       mix: o.mix,
       rate,
-      durationSeconds: o.stepSeconds ?? 5,
+      durationSeconds,
       maxWorkers: o.maxWorkers,
       timeoutSeconds: 10,
     });
+  const warmup = o.warmupSeconds ?? o.stepSeconds ?? 5;
+  if (warmup > 0) await load(o.startRate, warmup);
+  const run = async (rate: number) => {
+    const result = await load(rate, o.stepSeconds ?? 5);
     const saturated = isSaturated(result);
     o.log?.(rate, result, saturated);
     return saturated;

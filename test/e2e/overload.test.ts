@@ -1,13 +1,15 @@
 // Overload: the built app as a host process in the compared limits (1 CPU, 512 MiB cgroup), driven at
-// twice the rate it sustains, with up to 4000 requests in flight. It must stay alive, answer its probes,
-// answer only 200 or 503 (load shedding, capacity budgets) — never another 5xx —, keep its memory under
-// the limit, and serve a normal load cleanly once the overload stops. Client-side timeouts during the
-// overload are printed, not bounded (see docs/reliability.md).
+// twice and four times the rate it sustains (open model, up to 4000 requests in flight), each followed
+// by a minute at half that rate. Asserted: only 200 and 503 answers, no connection reset, probes and
+// /metrics answer throughout, memory under the limit, the same process, the minute after served in
+// full; at 2× also no client timeout and goodput ≥ 90 % of the sustained rate. The targets not yet met
+// on this machine (no timeout at 4× at the onset, 503s within 50 ms at p99) are printed with a verdict
+// every run (docs/reliability.md).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
-import { firstHealthy, readStatus, sampleProcess } from '../../harness/app-probe.ts';
+import { readStatus, sampleProcess } from '../../harness/app-probe.ts';
 import type { Started } from '../../harness/environments/environment.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
 import { freePort } from '../../harness/ports.ts';
@@ -22,9 +24,43 @@ const skip = skipLoudly(
   existsSync(vegeta) ? undefined : `vegeta is not built at ${vegeta} (run scripts/toolchain.sh)`,
 );
 const MEMORY_MIB = Number(versions.BENCH_MEMORY_MIB);
+const OVERLOAD_SECONDS = 30;
+const RECOVERY_SECONDS = 60;
 
-describe.skipIf(skip)('the app at twice its saturation rate (real load, 1 CPU / 512 MiB)', () => {
-  it('stays up, sheds instead of failing, keeps memory bounded and recovers', async () => {
+/** Probes /health and /metrics every 100 ms until stopped: the statuses they got. */
+function probeThroughout(url: string) {
+  const statuses: number[] = [];
+  let peakRss = 0;
+  let probing = true;
+  const get = (path: string) =>
+    fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) }).then(
+      async (r) => (await r.arrayBuffer(), r.status),
+      () => 0,
+    );
+  const done = (async () => {
+    while (probing) {
+      statuses.push(await get('/health'), await get('/metrics'));
+      peakRss = Math.max(
+        peakRss,
+        await sampleProcess(url).then(
+          (s) => s.rssBytes / 2 ** 20,
+          () => 0,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      probing = false;
+      await done;
+      return { statuses, peakRss };
+    },
+  };
+}
+
+describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 CPU / 512 MiB)', () => {
+  it('answers every request (2xx or a fast 503), keeps its goodput and recovers fully', async () => {
     const env = nativeEnvironment(
       repo,
       {
@@ -46,89 +82,90 @@ describe.skipIf(skip)('the app at twice its saturation rate (real load, 1 CPU / 
         mix: REQUEST_MIX,
         startRate: 50,
         stepSeconds: 4,
-        bisect: 1,
+        bisect: 2,
         maxWorkers: 200,
+        log: (rate, r, saturated) =>
+          console.log(
+            `saturation search ${rate} req/s: ${JSON.stringify(r.statusCodes)}, no answer ${JSON.stringify(r.breakdown?.transport)}, dropped ${r.dropped}${saturated ? ' ← saturated' : ''}`,
+          ),
       });
       expect(sustained).toBeGreaterThan(0);
-      const overload = sustained * 2;
       const pidBefore = (await readStatus(url)).pid;
 
-      // Probes during the overload: the instance must still say it is alive.
-      const probes: number[] = [];
-      let peakRss = 0;
-      let probing = true;
-      const prober = (async () => {
-        while (probing) {
-          probes.push(
-            await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) }).then(
-              (r) => r.status,
-              () => 0,
-            ),
-          );
-          peakRss = Math.max(
-            peakRss,
-            await sampleProcess(url).then(
-              (s) => s.rssBytes / 2 ** 20,
-              () => 0,
-            ),
-          );
-          await new Promise((r) => setTimeout(r, 1000));
+      for (const factor of [2, 4]) {
+        const rate = sustained * factor;
+        const probes = probeThroughout(url);
+        const hard = await attack({
+          vegeta,
+          baseUrl: url,
+          mix: REQUEST_MIX,
+          rate,
+          durationSeconds: OVERLOAD_SECONDS,
+          maxWorkers: 4000,
+          timeoutSeconds: 10,
+        });
+        const { statuses, peakRss } = await probes.stop();
+        const b = hard.breakdown!;
+        const goodput = (hard.statusCodes['200'] ?? 0) / OVERLOAD_SECONDS;
+        const shed = b.byStatus['503'];
+        console.log(
+          `overload ${factor}×: sustained ${sustained} req/s; at ${rate} req/s for ${OVERLOAD_SECONDS} s: ` +
+            `status codes ${JSON.stringify(hard.statusCodes)}, no answer ${JSON.stringify(b.transport)}, dropped ${hard.dropped}; ` +
+            `goodput ${goodput.toFixed(0)} req/s (${((100 * goodput) / sustained).toFixed(0)} % of sustained); ` +
+            `p99 of 200s ${b.byStatus['200']?.latencyMs.p99.toFixed(0)} ms, of 503s ${shed?.latencyMs.p99.toFixed(1)} ms; ` +
+            `probes ${statuses.filter((s) => s === 200).length}/${statuses.length} answered 200; peak RSS ${peakRss.toFixed(0)} MiB`,
+        );
+        const perRoute = Object.entries(b.byRoute)
+          .map(
+            ([route, g]) => `${route} ${JSON.stringify(g.statusCodes)} p99 ${g.latencyMs.p99.toFixed(0)} ms`,
+          )
+          .join('; ');
+        console.log(`  per route: ${perRoute}`);
+        // The issue's targets, each printed with its verdict; those met on this machine are asserted.
+        const targets = [
+          ['no client timeout', b.transport.timeouts === 0],
+          ['every request sent on time', hard.dropped === 0],
+          ['goodput ≥ 90 % of sustained', goodput >= 0.9 * sustained],
+          ['p99 of the 503s ≤ 50 ms', (shed?.latencyMs.p99 ?? 0) <= 50],
+        ] as const;
+        for (const [what, met] of targets)
+          if (!met) console.log(`!!! overload ${factor}×: target not met: ${what} (docs/reliability.md)`);
+        // Every answer is a 200 or a 503, no connection is reset, and the process and its probes live.
+        expect(Object.keys(hard.statusCodes).filter((c) => !['200', '503', '0'].includes(c))).toEqual([]);
+        expect({ resets: b.transport.resets, other: b.transport.other }).toEqual({ resets: 0, other: 0 });
+        if (factor === 2) {
+          expect(hard.dropped, 'requests the driver could not send at 2×').toBe(0);
+          expect(b.transport.timeouts, 'client timeouts at 2×').toBe(0);
+          expect(goodput, 'goodput at 2×').toBeGreaterThanOrEqual(0.9 * sustained);
         }
-      })();
-      const hard = await attack({
-        vegeta,
-        baseUrl: url,
-        mix: REQUEST_MIX,
-        rate: overload,
-        durationSeconds: 20,
-        maxWorkers: 4000,
-        timeoutSeconds: 10,
-      });
-      probing = false;
-      await prober;
-      console.log(
-        `overload: sustained ${sustained} req/s; at ${overload} req/s for 20 s: status codes ${JSON.stringify(hard.statusCodes)}, ` +
-          `dropped ${hard.dropped}, p99 ${hard.latencyMs.p99.toFixed(0)} ms; /health during it: ${probes.join(',')}; peak RSS ${peakRss.toFixed(0)} MiB`,
-      );
-      const codes = Object.keys(hard.statusCodes);
-      expect(
-        codes.filter((c) => c !== '200' && c !== '503' && c !== '0'),
-        'no 5xx other than 503',
-      ).toEqual([]);
-      // The same process survived (connection resets alone prove nothing: under overload the server's
-      // 5 s keep-alive timeout races clients reusing idle connections). Client timeouts (code 0) are
-      // recorded, not bounded: shedding does not yet turn all of a 2x overload into quick 503s.
-      expect(await readStatus(url).then((st) => st.pid)).toBe(pidBefore);
-      expect(probes.length).toBeGreaterThan(0);
-      expect(
-        probes.filter((s) => s === 200).length,
-        'probes answered during the overload',
-      ).toBeGreaterThanOrEqual(probes.length - 1);
-      expect(peakRss).toBeLessThan(MEMORY_MIB);
+        expect(statuses.length).toBeGreaterThan(0);
+        expect(
+          statuses.filter((s) => s !== 200),
+          '/health and /metrics during the overload',
+        ).toEqual([]);
+        expect(peakRss).toBeLessThan(MEMORY_MIB);
+        expect(await readStatus(url).then((st) => st.pid)).toBe(pidBefore);
 
-      // Recovery: a load the instance sustains is served without a failure right after.
-      await firstHealthy(url, performance.now(), 15_000);
-      const after = await attack({
-        vegeta,
-        baseUrl: url,
-        mix: REQUEST_MIX,
-        rate: Math.max(1, Math.floor(sustained / 2)),
-        durationSeconds: 10,
-        maxWorkers: 200,
-        timeoutSeconds: 10,
-      });
-      console.log(
-        `after the overload, at ${after.offeredRate} req/s: ${after.ok}/${after.expected} ok, p99 ${after.latencyMs.p99.toFixed(0)} ms`,
-      );
-      // Served again, without a 5xx other than 503: the memory workload may still refuse (503) while the
-      // RSS the overload left behind stays above its ceiling (allocators return memory slowly).
-      console.log(`after the overload, status codes ${JSON.stringify(after.statusCodes)}`);
-      expect(Object.keys(after.statusCodes).filter((c) => c !== '200' && c !== '503')).toEqual([]);
-      expect(after.statusCodes['200'] ?? 0).toBeGreaterThanOrEqual(0.85 * after.expected);
-      expect(after.dropped).toBe(0);
+        // The next minute at half the saturation rate: every request served.
+        const after = await attack({
+          vegeta,
+          baseUrl: url,
+          mix: REQUEST_MIX,
+          rate: Math.max(1, Math.floor(sustained / 2)),
+          durationSeconds: RECOVERY_SECONDS,
+          maxWorkers: 200,
+          timeoutSeconds: 10,
+        });
+        console.log(
+          `after the ${factor}× overload, at ${after.offeredRate} req/s for ${RECOVERY_SECONDS} s: ` +
+            `status codes ${JSON.stringify(after.statusCodes)}, p99 ${after.latencyMs.p99.toFixed(0)} ms`,
+        );
+        expect(after.statusCodes).toEqual({ '200': after.expected });
+        expect(after.dropped).toBe(0);
+      }
     } finally {
       await started?.stop();
       await env.cleanup();
     }
-  }, 300_000);
+  }, 600_000);
 });
