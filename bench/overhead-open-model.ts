@@ -3,15 +3,18 @@
 // the same work (bench/bare-http.ts), the app with telemetry disabled (OTEL_SDK_DISABLED=true) and
 // the app with full telemetry (spans, OTLP traces and logs to a discard-all receiver, exemplars).
 // For the trivial route and the default request mix:
-//   1. the maximum sustainable rate: offered rates rise ×1.5 until a run drops or fails requests (vegeta,
-//      at most --max-in-flight requests in flight), then two bisection steps (harness/saturation.ts);
-//   2. p50/p99 at one fixed rate (half the lowest maximum of the three), medians of --runs runs.
-// Usage: npm run bench:overhead -- [--step-seconds 5] [--runs 3] [--run-seconds 10] [--mix trivial,default]
+//   1. in interleaved rounds, each variant's maximum sustainable rate on a fresh process: offered rates
+//      rise until a run drops or fails requests, then bisection (harness/saturation.ts); round 1 searches
+//      from --start-rate ×1.5, later rounds from just below the variant's previous result in ×1.08 steps;
+//      rounds repeat until the ratios' 95 % intervals (order statistics of per-round ratios) are no
+//      wider than --ci-width;
+//   2. p50/p99 at one fixed rate (half the lowest median maximum), medians of --runs runs.
+// Usage: npm run bench:overhead -- [--step-seconds 4] [--min-rounds 6] [--max-rounds 20] [--mix trivial,default]
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from 'simple-statistics';
+import { formatSummary, precise, ratioSummary, summarize, verdict, type Summary } from '../harness/stats.ts';
 import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../loadtests/lib/mix.ts';
 import { type AppSettings, type Environment } from '../harness/environments/environment.ts';
 import { APP_COMMAND, nativeEnvironment } from '../harness/environments/native.ts';
@@ -19,14 +22,15 @@ import { attack, type LoadResult } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
 import { benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
 import { Command, Option } from 'commander';
-import { positiveInt } from '../harness/cli-options.ts';
+import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
+import { poll } from '../harness/poll.ts';
 
 loadToolchainEnv();
 const opts = new Command('bench:overhead')
   .description('Telemetry overhead under an open-model load: highest sustained rate of each variant.')
   .addOption(
     new Option('--step-seconds <s>', 'seconds per rate step')
-      .default(5)
+      .default(4)
       .argParser(positiveInt('--step-seconds')),
   )
   .addOption(
@@ -35,6 +39,21 @@ const opts = new Command('bench:overhead')
       .argParser(positiveInt('--run-seconds')),
   )
   .addOption(new Option('--runs <n>', 'latency runs per variant').default(3).argParser(positiveInt('--runs')))
+  .addOption(
+    new Option('--min-rounds <n>', 'saturation rounds before the intervals are looked at')
+      .default(6)
+      .argParser(positiveInt('--min-rounds')),
+  )
+  .addOption(
+    new Option('--max-rounds <n>', 'give up narrowing the intervals after this many rounds')
+      .default(20)
+      .argParser(positiveInt('--max-rounds')),
+  )
+  .addOption(
+    new Option('--ci-width <w>', 'widest acceptable 95 % interval of a ratio')
+      .default(0.1)
+      .argParser(positiveNumber('--ci-width')),
+  )
   .addOption(
     new Option('--start-rate <n>', 'first rate of the search, req/s')
       .default(100)
@@ -53,6 +72,9 @@ const opts = new Command('bench:overhead')
     stepSeconds: number;
     runSeconds: number;
     runs: number;
+    minRounds: number;
+    maxRounds: number;
+    ciWidth: number;
     startRate: number;
     maxInFlight: number;
     mix: string;
@@ -129,24 +151,29 @@ async function measure(
 const line = (r: LoadResult) =>
   `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.ok}/${r.expected} ok, dropped ${r.dropped}`;
 
-async function maxSustainable(mix: readonly MixEntry[]): Promise<Map<string, number>> {
+/** One saturation search per variant on a fresh process; `previous` makes later rounds' searches short. */
+async function sustainedRates(
+  mix: readonly MixEntry[],
+  round: number,
+  previous: Map<string, number>,
+): Promise<Map<string, number>> {
   const best = new Map<string, number>();
   for (const v of variants) {
     const started = await v.env.start();
     try {
+      const last = previous.get(v.name);
       const { sustained } = await findSaturation({
         vegeta: VEGETA,
         baseUrl: started.paths[0]!.url,
         mix,
-        startRate: START_RATE,
+        startRate: last ? Math.max(1, Math.floor(last * 0.85)) : START_RATE,
+        factor: last ? 1.08 : 1.5,
         stepSeconds: STEP_SECONDS,
+        bisect: 2,
         maxWorkers: MAX_IN_FLIGHT,
-        log: (rate, r, bad) =>
-          console.log(
-            `  ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${bad ? '  ← saturated' : ''}`,
-          ),
       });
       best.set(v.name, sustained);
+      console.log(`  round ${String(round).padStart(2)} ${v.name.padEnd(20)} sustains ${sustained} req/s`);
     } finally {
       await started.stop();
     }
@@ -159,7 +186,10 @@ console.log(
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${process.versions.node}; each server in a cgroup of ${settings.cpus} CPU / ${settings.memoryMib} MiB`,
 );
 console.log(
-  `load: vegeta, constant arrival rate, ≤ ${MAX_IN_FLIGHT} in flight, 2 s warm-up per run discarded; a fresh process per run`,
+  `load: vegeta, constant arrival rate, ≤ ${MAX_IN_FLIGHT} in flight, 2 s warm-up per latency run discarded; a fresh process per search and run`,
+);
+console.log(
+  `rounds: at least ${opts.minRounds}, until every ratio's 95 % interval is ≤ ${opts.ciWidth} wide (at most ${opts.maxRounds})`,
 );
 const sink = spawn(process.execPath, ['bench/otlp-sink.ts'], {
   cwd: REPO_ROOT,
@@ -168,7 +198,14 @@ const sink = spawn(process.execPath, ['bench/otlp-sink.ts'], {
 });
 const summary: string[] = [];
 try {
-  await sleep(500);
+  await poll(
+    () =>
+      fetch(`http://127.0.0.1:${SINK_PORT}/`).then(
+        () => true,
+        () => undefined,
+      ),
+    { what: 'the OTLP sink', timeoutMs: 10_000, intervalMs: 20 },
+  );
   for (const v of variants) {
     const why = await v.env.unavailable();
     if (why) throw new Error(`${v.name}: ${why}`);
@@ -178,8 +215,23 @@ try {
     console.log(
       `\n== ${name} (${mix.map((m) => m.route).join(', ')}): maximum sustainable rate, ${STEP_SECONDS} s per step`,
     );
-    const best = await maxSustainable(mix);
-    const fixed = Math.max(1, Math.round(Math.min(...variants.map((v) => best.get(v.name) ?? 0)) / 2));
+    const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    const of = (name: string) => rates.get(name)!;
+    const ratios = (): Record<string, Summary> => ({
+      'app telemetry off / minimal node:http': ratioSummary(
+        of('app, telemetry off'),
+        of('minimal node:http'),
+      ),
+      'app full telemetry / telemetry off': ratioSummary(of('app, full telemetry'), of('app, telemetry off')),
+    });
+    let last = new Map<string, number>();
+    for (let round = 1; round <= opts.maxRounds; round++) {
+      last = await sustainedRates(mix, round, last);
+      for (const [name, rate] of last) of(name).push(rate);
+      if (round >= opts.minRounds && Object.values(ratios()).every((r) => precise(r, opts.ciWidth))) break;
+    }
+    const medians = new Map(variants.map((v) => [v.name, summarize(of(v.name))]));
+    const fixed = Math.max(1, Math.round(Math.min(...[...medians.values()].map((m) => m.median)) / 2));
     console.log(`== ${name}: p50/p99 at ${fixed} req/s, ${RUNS} interleaved runs of ${RUN_SECONDS} s`);
     const lat = new Map<string, LoadResult[]>(variants.map((v) => [v.name, []]));
     for (let i = 0; i < RUNS; i++) {
@@ -189,15 +241,13 @@ try {
         console.log(`  run ${i + 1} ${v.name.padEnd(20)} ${line(r)}`);
       }
     }
-    const off = best.get('app, telemetry off') ?? 0;
     summary.push(
-      `\n${name}: variant              max req/s  × telemetry off   p50 ms   p99 ms (at ${fixed} req/s)`,
+      `\n${name}, after ${of(variants[0]!.name).length} rounds — sustained req/s, median [95 % interval]; p50/p99 ms at ${fixed} req/s`,
     );
     for (const v of variants) {
-      const b = best.get(v.name) ?? 0;
       const rs = lat.get(v.name)!;
       summary.push(
-        `${name.padEnd(8)} ${v.name.padEnd(20)}${String(b).padStart(10)}${(off ? b / off : NaN).toFixed(2).padStart(16)}${median(
+        `  ${v.name.padEnd(22)}${formatSummary(medians.get(v.name)!, 0).padStart(20)}${median(
           rs.map((r) => r.latencyMs.p50),
         )
           .toFixed(2)
@@ -206,11 +256,19 @@ try {
           .padStart(9)}`,
       );
     }
-    const ratio = (best.get('app, full telemetry') ?? 0) / off;
+    const r = ratios();
+    for (const [label, s] of Object.entries(r))
+      summary.push(
+        `  ${label.padEnd(40)} ${formatSummary(s)}${precise(s, opts.ciWidth) ? '' : `  (interval wider than ${opts.ciWidth})`}`,
+      );
     const target = name === 'trivial' ? 0.5 : 0.8;
     summary.push(
-      `target: full telemetry ≥ ${target}× telemetry off on ${name}: ${ratio.toFixed(2)}× — ${ratio >= target ? 'met' : 'NOT met'}`,
+      `  target: full telemetry ≥ ${target}× telemetry off on ${name}: ${verdict(r['app full telemetry / telemetry off']!, target, 'at least')}`,
     );
+    if (name === 'default')
+      summary.push(
+        `  target: app telemetry off ≥ 0.8× minimal node:http on default: ${verdict(r['app telemetry off / minimal node:http']!, 0.8, 'at least')}`,
+      );
   }
   console.log(summary.join('\n'));
 } finally {

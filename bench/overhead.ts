@@ -1,18 +1,24 @@
-// Telemetry-overhead benchmark (prints measurements; it is not a test). In one run on one machine:
-// throughput and p99 of bare Express, of the app with telemetry off and with full telemetry on the same
-// trivial JSON route; RSS under load and idle; process start → first 200 on /ready (median of N starts).
-// Usage: npm run bench:app -- [--duration 10] [--connections 10] [--rounds 3] [--starts 10]
+// Telemetry-overhead benchmark, closed model (prints measurements; it is not a test). Bare Express, the
+// app with telemetry off and the app with full telemetry serve the same trivial JSON route, one after
+// the other in interleaved rounds; rounds repeat until every throughput ratio has a 95 % confidence
+// interval no wider than --ci-width (order statistics of the per-round ratios). Then RSS under load and
+// idle, process start → first 200 on /ready (≥ 20 starts) and, where Docker runs, `docker run` → first
+// 200 on /health of the app image. A target is met only when its whole interval is on the right side.
+// Usage: npm run bench:app -- [--duration 5] [--min-rounds 6] [--max-rounds 30] [--starts 20]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { median } from 'simple-statistics';
 import { Command, Option } from 'commander';
 import { APP_NODE_OPTIONS, REPO_LAUNCH_ARGS } from '../app/launch.ts';
 import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
+import { containerEnvironment } from '../harness/environments/container.ts';
+import { freePort } from '../harness/ports.ts';
+import { appImage, benchLimits } from '../harness/project-env.ts';
 import { poll } from '../harness/poll.ts';
+import { formatSummary, precise, ratioSummary, summarize, verdict, type Summary } from '../harness/stats.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const opts = new Command('bench:app')
@@ -21,12 +27,12 @@ const opts = new Command('bench:app')
   )
   .addOption(
     new Option('--duration <s>', 'seconds per measured run')
-      .default(10)
+      .default(5)
       .argParser(positiveNumber('--duration')),
   )
   .addOption(
     new Option('--warmup <s>', 'seconds of discarded warm-up')
-      .default(3)
+      .default(2)
       .argParser(positiveNumber('--warmup')),
   )
   .addOption(
@@ -34,26 +40,43 @@ const opts = new Command('bench:app')
       .default(10)
       .argParser(positiveInt('--connections')),
   )
-  .addOption(new Option('--rounds <n>', 'interleaved rounds').default(3).argParser(positiveInt('--rounds')))
   .addOption(
-    new Option('--starts <n>', 'start-up measurements per variant')
-      .default(10)
+    new Option('--min-rounds <n>', 'interleaved rounds before the intervals are looked at')
+      .default(6)
+      .argParser(positiveInt('--min-rounds')),
+  )
+  .addOption(
+    new Option('--max-rounds <n>', 'give up narrowing the intervals after this many rounds')
+      .default(30)
+      .argParser(positiveInt('--max-rounds')),
+  )
+  .addOption(
+    new Option('--ci-width <w>', 'widest acceptable 95 % interval of a ratio')
+      .default(0.1)
+      .argParser(positiveNumber('--ci-width')),
+  )
+  .addOption(
+    new Option('--starts <n>', 'start-up measurements (process and container)')
+      .default(20)
       .argParser(positiveInt('--starts')),
   )
+  .addOption(new Option('--no-container', 'skip the container start-up measurement'))
   .addOption(new Option('--route <path>', 'the route measured').default('/api/json?items=1'))
   .parse()
   .opts<{
     duration: number;
     warmup: number;
     connections: number;
-    rounds: number;
+    minRounds: number;
+    maxRounds: number;
+    ciWidth: number;
     starts: number;
+    container: boolean;
     route: string;
   }>();
 const DURATION = opts.duration;
 const WARMUP = opts.warmup;
 const CONNECTIONS = opts.connections;
-const ROUNDS = opts.rounds;
 const STARTS = opts.starts;
 const ROUTE = opts.route;
 const APP_PORT = 18480;
@@ -149,27 +172,13 @@ async function measure(variant: Variant): Promise<Run> {
   }
 }
 
-async function readyTimes(variant: Variant): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    const child = start(variant);
-    try {
-      await untilReady(`http://127.0.0.1:${APP_PORT}/ready`, child);
-      times.push(performance.now() - t0);
-    } finally {
-      await stop(child);
-    }
-  }
-  return times;
-}
-
-const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
-
-console.log(`telemetry overhead benchmark — ${new Date().toISOString()}`);
+console.log(`telemetry overhead benchmark (closed model) — ${new Date().toISOString()}`);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${process.versions.node}`);
 console.log(
-  `load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up discarded, ${DURATION} s measured, ${ROUNDS} interleaved rounds; route ${ROUTE}`,
+  `load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up discarded, ${DURATION} s measured per run; route ${ROUTE}`,
+);
+console.log(
+  `rounds: interleaved (bare, off, full), at least ${opts.minRounds}, until every ratio's 95 % interval is ≤ ${opts.ciWidth} wide (at most ${opts.maxRounds})`,
 );
 console.log(`app NODE_OPTIONS: ${common.NODE_OPTIONS || '(none)'}`);
 console.log(
@@ -181,50 +190,94 @@ const sink = spawn(process.execPath, ['bench/otlp-sink.ts'], {
   env: { PATH: process.env.PATH ?? '', PORT: String(SINK_PORT) },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
+const [bare, off, full] = variants.map((v) => v.name) as [string, string, string];
+const line = (label: string, s: Summary, target: string) =>
+  console.log(`  ${label.padEnd(44)} ${formatSummary(s).padEnd(22)} ${target}`);
 try {
-  await sleep(500);
+  await untilReady(`http://127.0.0.1:${SINK_PORT}/`, sink).catch(() => undefined);
   const runs = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
-  for (let round = 1; round <= ROUNDS; round++) {
+  const rps = (name: string) => runs.get(name)!.map((r) => r.rps);
+  const ratios = () => ({
+    'full telemetry / bare Express': ratioSummary(rps(full), rps(bare)),
+    'telemetry off / bare Express': ratioSummary(rps(off), rps(bare)),
+    'full telemetry / telemetry off': ratioSummary(rps(full), rps(off)),
+  });
+  for (let round = 1; round <= opts.maxRounds; round++) {
     for (const variant of variants) {
       const run = await measure(variant);
       runs.get(variant.name)!.push(run);
       console.log(
-        `  round ${round} ${variant.name.padEnd(20)} ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, errors ${run.errors}`,
+        `  round ${String(round).padStart(2)} ${variant.name.padEnd(20)} ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, errors ${run.errors}, RSS load ${run.rssLoad.toFixed(0)} / idle ${run.rssIdle.toFixed(0)} MiB`,
       );
     }
+    if (round >= opts.minRounds && Object.values(ratios()).every((r) => precise(r, opts.ciWidth))) break;
   }
-  const summary = variants.map((v) => {
-    const r = runs.get(v.name)!;
-    return {
-      name: v.name,
-      rps: median(r.map((x) => x.rps)),
-      p99: median(r.map((x) => x.p99)),
-      errors: r.reduce((s, x) => s + x.errors, 0),
-      rssLoad: Math.max(...r.map((x) => x.rssLoad)),
-      rssIdle: median(r.map((x) => x.rssIdle)),
-    };
-  });
-  const bare = summary[0]!.rps;
-  console.log('\nvariant                 req/s   p99 ms  × bare  RSS load MiB  RSS idle MiB  errors');
-  for (const s of summary) {
-    console.log(
-      `${s.name.padEnd(20)}${fmt(s.rps)}${fmt(s.p99, 1)}${fmt(s.rps / bare, 2)}${fmt(s.rssLoad, 0).padStart(14)}${fmt(s.rssIdle, 0).padStart(14)}${String(s.errors).padStart(8)}`,
-    );
+  const rounds = runs.get(full)!.length;
+  const r = ratios();
+  console.log(`\nafter ${rounds} rounds — median [95 % interval]:`);
+  for (const v of variants) line(`${v.name}, req/s`, summarize(rps(v.name)), '');
+  for (const [name, s] of Object.entries(r))
+    line(name, s, precise(s, opts.ciWidth) ? '' : `(interval wider than ${opts.ciWidth})`);
+  const rssLoad = summarize(runs.get(full)!.map((x) => x.rssLoad));
+  const rssIdle = summarize(runs.get(full)!.map((x) => x.rssIdle));
+
+  // Start-up: the full-telemetry app and bare Express, interleaved, from spawn to the first 200 on /ready.
+  const ready = { app: [] as number[], bare: [] as number[] };
+  for (let i = 0; i < STARTS; i++) {
+    ready.app.push(await readyTime(variants[2]!));
+    ready.bare.push(await readyTime(variants[0]!));
   }
-  const full = summary[2]!;
-  const ready = await readyTimes(variants[2]!);
-  const readyMedian = median(ready);
-  console.log(
-    `\nstart → first 200 on /ready (full telemetry, ${STARTS} starts): median ${readyMedian.toFixed(0)} ms, min ${Math.min(...ready).toFixed(0)}, max ${Math.max(...ready).toFixed(0)}`,
-  );
-  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  console.log('\ntargets:');
-  console.log(
-    `  full telemetry ≥ 0.5× bare Express: ${(full.rps / bare).toFixed(2)}× — ${verdict(full.rps / bare >= 0.5)}`,
-  );
-  console.log(`  RSS under load ≤ 150 MiB: ${full.rssLoad.toFixed(0)} MiB — ${verdict(full.rssLoad <= 150)}`);
-  console.log(`  idle RSS < 100 MiB: ${full.rssIdle.toFixed(0)} MiB — ${verdict(full.rssIdle < 100)}`);
-  console.log(`  ready ≤ 300 ms: ${readyMedian.toFixed(0)} ms — ${verdict(readyMedian <= 300)}`);
+  const readyApp = summarize(ready.app);
+  line(`start → first 200 on /ready, app (${STARTS} starts), ms`, readyApp, '');
+  line(`start → first 200 on /ready, bare Express, ms`, summarize(ready.bare), '');
+  const container = opts.container ? await containerStarts() : undefined;
+  if (container) line(`docker run → first 200 on /health (${STARTS} runs), ms`, container, '');
+
+  console.log('\ntargets (met only when the whole interval is on the right side):');
+  const t = (what: string, s: Summary, target: number, want: 'at least' | 'at most' | 'below', unit = '') =>
+    console.log(`  ${what}: ${formatSummary(s, unit ? 0 : 2, unit)} — ${verdict(s, target, want)}`);
+  t('full telemetry ≥ 0.5× bare Express', r['full telemetry / bare Express'], 0.5, 'at least');
+  t('RSS under load ≤ 150 MiB', rssLoad, 150, 'at most', ' MiB');
+  t('idle RSS < 80 MiB', rssIdle, 80, 'below', ' MiB');
+  t('process start → ready ≤ 200 ms', readyApp, 200, 'at most', ' ms');
+  if (container) t('container docker run → first 200 ≤ 400 ms', container, 400, 'at most', ' ms');
+  else console.log('  container docker run → first 200 ≤ 400 ms: not measured (--no-container)');
 } finally {
   sink.kill('SIGTERM');
+}
+
+async function readyTime(variant: Variant): Promise<number> {
+  const t0 = performance.now();
+  const child = start(variant);
+  try {
+    await untilReady(`http://127.0.0.1:${APP_PORT}/ready`, child);
+    return performance.now() - t0;
+  } finally {
+    await stop(child);
+  }
+}
+
+/** `docker run` of the app image (the compared limits, no OTLP endpoint) → first 200 on /health. */
+async function containerStarts(): Promise<Summary | undefined> {
+  const env = containerEnvironment(
+    appImage(),
+    { ...benchLimits, otlpEndpoint: undefined, healthTimeoutMs: 30_000 },
+    await freePort(),
+  );
+  const why = await env.unavailable();
+  if (why) {
+    console.log(`  docker run → first 200: not measured: ${why}`);
+    return undefined;
+  }
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < STARTS; i++) {
+      const started = await env.start();
+      times.push(started.startupMs!);
+      await started.stop();
+    }
+  } finally {
+    await env.cleanup();
+  }
+  return summarize(times);
 }

@@ -108,9 +108,12 @@ try {
       sent: r.sent,
     });
     // Which failures, when there are any: status codes and the load driver's error texts.
+    const failedRoutes = Object.entries(r.breakdown?.byRoute ?? {})
+      .filter(([, g]) => Object.keys(g.statusCodes).some((c) => c !== '200'))
+      .map(([route, g]) => `${route} ${JSON.stringify(g.statusCodes)}`);
     const why =
       r.failed > 0
-        ? ` — status codes ${JSON.stringify(r.statusCodes)}, errors ${JSON.stringify(r.errors.slice(0, 3))}`
+        ? ` — status codes ${JSON.stringify(r.statusCodes)}, by route ${failedRoutes.join('; ')}, no answer ${JSON.stringify(r.breakdown?.transport)}, errors ${JSON.stringify(r.errors.slice(0, 3))}`
         : '';
     console.log(
       `${stamp()} minute ${m}: ${r.ok}/${r.expected} ok, failed ${r.failed}, dropped ${r.dropped}, p99 ${r.latencyMs.p99.toFixed(1)} ms, RSS max ${res?.rssMaxMiB.toFixed(1) ?? '?'} MiB, CPU ${res?.cpuCores.toFixed(2) ?? '?'}${why}`,

@@ -81,3 +81,36 @@ export function compare(values: readonly number[], baseline: readonly number[]):
       : undefined;
   return { differencePercent, pValue, significant: !tooFew && pValue < ALPHA, ...(tooFew ? { tooFew } : {}) };
 }
+
+/** `0.62 [0.58, 0.66]`: a summary's median and confidence interval. */
+export function formatSummary(s: Summary, digits = 2, unit = ''): string {
+  const f = (v: number) => v.toFixed(digits);
+  return `${f(s.median)}${unit} [${f(s.low)}, ${f(s.high)}]`;
+}
+
+/**
+ * Ratios of paired measurements (round i of A over round i of B, the rounds interleaved so that the
+ * machine's drift affects both alike), summarised as median with its order-statistics interval.
+ */
+export function ratioSummary(numerators: readonly number[], denominators: readonly number[]): Summary {
+  if (numerators.length !== denominators.length) throw new Error('ratioSummary: unpaired measurements');
+  return summarize(numerators.map((n, i) => n / denominators[i]!));
+}
+
+/** Whether an interval is narrow enough and really has the asked confidence (not [min, max] of a few). */
+export function precise(s: Summary, maxWidth: number, level = CONFIDENCE): boolean {
+  return s.coverage >= level && s.high - s.low <= maxWidth;
+}
+
+export type Verdict = 'met' | 'NOT met' | 'undecided (the interval straddles the target)';
+
+/** A target is met only when the whole confidence interval is on its right side. */
+export function verdict(s: Summary, target: number, want: 'at least' | 'at most' | 'below'): Verdict {
+  const [good, bad] =
+    want === 'at least'
+      ? [s.low >= target, s.high < target]
+      : want === 'at most'
+        ? [s.high <= target, s.low > target]
+        : [s.high < target, s.low >= target];
+  return good ? 'met' : bad ? 'NOT met' : 'undecided (the interval straddles the target)';
+}

@@ -1,6 +1,14 @@
 // The report's statistics on values whose answers are known by hand.
 import { describe, expect, it } from 'vitest';
-import { compare, seededRandom, summarize } from '../../harness/stats.ts';
+import {
+  compare,
+  formatSummary,
+  precise,
+  ratioSummary,
+  seededRandom,
+  summarize,
+  verdict,
+} from '../../harness/stats.ts';
 
 describe('summarize: median and its order-statistic confidence interval', () => {
   it('1..10: median 5.5, interval [x(2), x(9)] with 97.9 % coverage', () => {
@@ -52,5 +60,30 @@ describe('compare: difference from the baseline and its significance', () => {
     const a = seededRandom(1);
     const b = seededRandom(1);
     expect([a(), a(), a()]).toEqual([b(), b(), b()]);
+  });
+});
+
+describe('ratios and verdicts of the benchmarks', () => {
+  it('pairs rounds, and calls a target met only when the whole interval is on its side', () => {
+    const full = [50, 52, 49, 51, 50, 53, 48, 50];
+    const bare = [100, 100, 100, 100, 100, 100, 100, 100];
+    const r = ratioSummary(full, bare);
+    expect(r.median).toBeCloseTo(0.5, 5);
+    expect(r.low).toBeCloseTo(0.48, 5);
+    expect(r.high).toBeCloseTo(0.53, 5);
+    expect(formatSummary(r)).toBe('0.50 [0.48, 0.53]');
+    expect(precise(r, 0.1)).toBe(true);
+    expect(verdict(r, 0.45, 'at least')).toBe('met');
+    expect(verdict(r, 0.6, 'at least')).toBe('NOT met');
+    expect(verdict(r, 0.5, 'at least')).toBe('undecided (the interval straddles the target)');
+    expect(verdict(r, 0.53, 'at most')).toBe('met');
+    expect(verdict(r, 0.53, 'below')).toBe('undecided (the interval straddles the target)');
+    expect(() => ratioSummary([1, 2], [1])).toThrow('ratioSummary: unpaired measurements');
+  });
+
+  it('does not call a handful of rounds precise: their interval has less than 95 % coverage', () => {
+    const r = ratioSummary([1, 1.01, 1.02], [1, 1, 1]);
+    expect(r.coverage).toBeLessThan(0.95);
+    expect(precise(r, 0.1)).toBe(false);
   });
 });
