@@ -148,6 +148,13 @@ async function measure(
   }
 }
 
+/** Which routes failed how, when a step saturated. */
+const failures = (r: LoadResult) =>
+  Object.entries(r.breakdown?.byRoute ?? {})
+    .filter(([, g]) => Object.keys(g.statusCodes).some((c) => c !== '200'))
+    .map(([route, g]) => ` ${route} ${JSON.stringify(g.statusCodes)}`)
+    .join('');
+
 const line = (r: LoadResult) =>
   `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.ok}/${r.expected} ok, dropped ${r.dropped}`;
 
@@ -171,6 +178,10 @@ async function sustainedRates(
         stepSeconds: STEP_SECONDS,
         bisect: 2,
         maxWorkers: MAX_IN_FLIGHT,
+        log: (rate, r, bad) =>
+          console.log(
+            `    ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${bad ? `  ← saturated ${JSON.stringify(r.statusCodes)}${failures(r)}` : ''}`,
+          ),
       });
       best.set(v.name, sustained);
       console.log(`  round ${String(round).padStart(2)} ${v.name.padEnd(20)} sustains ${sustained} req/s`);

@@ -13,7 +13,7 @@ import { readStatus, sampleProcess } from '../../harness/app-probe.ts';
 import type { Started } from '../../harness/environments/environment.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
 import { freePort } from '../../harness/ports.ts';
-import { attack } from '../../harness/load-driver.ts';
+import { attack, type LoadResult } from '../../harness/load-driver.ts';
 import { findSaturation } from '../../harness/saturation.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
 
@@ -26,6 +26,16 @@ const skip = skipLoudly(
 const MEMORY_MIB = Number(versions.BENCH_MEMORY_MIB);
 const OVERLOAD_SECONDS = 30;
 const RECOVERY_SECONDS = 60;
+
+/** Which routes answered other than 200 in a run, for the log. */
+const failedRoutes = (r: LoadResult) => {
+  const routes = Object.entries(r.breakdown?.byRoute ?? {}).filter(([, g]) =>
+    Object.keys(g.statusCodes).some((c) => c !== '200'),
+  );
+  return routes.length
+    ? ` (${routes.map(([k, g]) => `${k} ${JSON.stringify(g.statusCodes)}`).join(', ')})`
+    : '';
+};
 
 /** Probes /health and /metrics every 100 ms until stopped: the statuses they got. */
 function probeThroughout(url: string) {
@@ -86,7 +96,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         maxWorkers: 200,
         log: (rate, r, saturated) =>
           console.log(
-            `saturation search ${rate} req/s: ${JSON.stringify(r.statusCodes)}, no answer ${JSON.stringify(r.breakdown?.transport)}, dropped ${r.dropped}${saturated ? ' ← saturated' : ''}`,
+            `saturation search ${rate} req/s: ${JSON.stringify(r.statusCodes)}, no answer ${JSON.stringify(r.breakdown?.transport)}, dropped ${r.dropped}${saturated ? ' ← saturated' : ''}${failedRoutes(r)}`,
           ),
       });
       expect(sustained).toBeGreaterThan(0);
