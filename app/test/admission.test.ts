@@ -62,7 +62,7 @@ function harness(
     logger,
     clock: turns.clock,
     ...(selfCall ? { partOfAdmitted: (req: IncomingMessage) => req.url === selfCall } : {}),
-    onShed: (req, reason, waitedMs) => shed.push({ path: req.url, reason, waitedMs }),
+    onShed: (req, _path, reason, waitedMs) => shed.push({ path: req.url, reason, waitedMs }),
   });
   const request = (url: string) => {
     const res = new FakeResponse();
@@ -76,14 +76,14 @@ describe('TurnClock', () => {
   it('counts positions and waiting within a turn, and starts over after it', () => {
     const t = fakeTurns();
     t.idle(50);
-    expect(t.clock.arrive()).toEqual({ position: 0, waitedMs: 0 });
+    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 0 });
     t.advance(7);
-    expect(t.clock.arrive()).toEqual({ position: 1, waitedMs: 7 });
+    expect(t.clock.arrive()).toMatchObject({ position: 1, waitedMs: 7 });
     t.advance(5);
-    expect(t.clock.arrive()).toEqual({ position: 2, waitedMs: 12 });
+    expect(t.clock.arrive()).toMatchObject({ position: 2, waitedMs: 12 });
     t.endTurn();
     t.idle(1000);
-    expect(t.clock.arrive()).toEqual({ position: 0, waitedMs: 0 });
+    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 0 });
   });
 
   it('carries the time since the previous turn began when the loop has been busy ever since', () => {
@@ -93,9 +93,9 @@ describe('TurnClock', () => {
     t.advance(30);
     t.endTurn();
     t.advance(12); // timers, completions, a GC pause: no wait for I/O, so requests may have queued
-    expect(t.clock.arrive()).toEqual({ position: 0, waitedMs: 42 });
+    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 42 });
     t.advance(3);
-    expect(t.clock.arrive()).toEqual({ position: 1, waitedMs: 45 });
+    expect(t.clock.arrive()).toMatchObject({ position: 1, waitedMs: 45 });
   });
 
   it('carries nothing when the loop waited for I/O after the previous turn: the requests came later', () => {
@@ -106,7 +106,7 @@ describe('TurnClock', () => {
     t.endTurn();
     t.advance(12);
     t.idle(0.5);
-    expect(t.clock.arrive()).toEqual({ position: 0, waitedMs: 0 });
+    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 0 });
   });
 });
 
@@ -123,7 +123,7 @@ describe('admission', () => {
     expect(late.res.status).toBe(503);
     expect(late.res.headers).toMatchObject({
       'content-type': 'application/problem+json',
-      'retry-after': '1',
+      'Retry-After': '1',
     });
     expect(JSON.parse(late.res.body)).toEqual({
       type: 'urn:cloud-benchmark:problem:overloaded',

@@ -9,14 +9,14 @@
 // have been queued (TurnClock): the whole previous turn when the loop has been busy ever since, plus
 // the work done before it in this turn. Once the queue has stood above `maxQueueDelayMs` for
 // `queueDelayIntervalMs` (CoDel), a request that waited longer is refused; that keeps turns short, so
-// refusals are fast. The first request of a turn is never refused on this ground, however slow the host is: a lone
-// request is always served.
+// refusals are fast. The first request of a turn is never refused on this ground, however slow the
+// host is: a lone request is always served.
 //
 // Requests that hold no CPU while they wait (timers, the thread pool) are bounded by `maxInFlight`.
 // Probes and /metrics are never refused: an overloaded instance still answers them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.ts';
-import { PROBLEM_CONTENT_TYPE, ProblemType, RETRY_AFTER_SECONDS } from './problem.ts';
+import { PROBLEM_CONTENT_TYPE, ProblemType, retryLater } from './problem.ts';
 
 export interface AdmissionLimits {
   readonly maxInFlight: number;
@@ -64,12 +64,8 @@ export class TurnClock {
     this.#idleAtPreviousStart = loop.idleMs();
   }
 
-  now(): number {
-    return this.#loop.now();
-  }
-
-  /** This request's place in its turn (0: first) and the longest it can have been queued, in ms. */
-  arrive(): { readonly position: number; readonly waitedMs: number } {
+  /** This request's place in its turn (0: first), the longest it can have been queued (ms), and now. */
+  arrive(): { readonly position: number; readonly waitedMs: number; readonly now: number } {
     const now = this.#loop.now();
     if (this.#start < 0) {
       const idle = this.#loop.idleMs();
@@ -79,7 +75,7 @@ export class TurnClock {
       this.#position = 0;
       this.#loop.atTurnEnd(this.#end);
     }
-    return { position: this.#position++, waitedMs: this.#carried + now - this.#start };
+    return { position: this.#position++, waitedMs: this.#carried + now - this.#start, now };
   }
 }
 
@@ -89,8 +85,8 @@ export interface AdmissionOptions {
   readonly exempt: ReadonlySet<string>;
   /** Requests that belong to one already admitted (the service's calls to itself): counted, never refused. */
   readonly partOfAdmitted?: (req: IncomingMessage) => boolean;
-  /** Called for every refused request (metrics; the logger gets a summary once a second). */
-  readonly onShed: (req: IncomingMessage, reason: ShedReason, waitedMs: number) => void;
+  /** Called for every refused request with its path (metrics; the logger gets a summary once a second). */
+  readonly onShed: (req: IncomingMessage, path: string, reason: ShedReason, waitedMs: number) => void;
   readonly logger: Logger;
   readonly clock?: TurnClock;
 }
@@ -101,18 +97,19 @@ const pathOf = (url: string | undefined) => {
   return q < 0 ? raw : raw.slice(0, q);
 };
 
-/** The body of every refusal: built once, it is the same for all. */
-function refusalBody(detail: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({ type: ProblemType.overloaded, title: 'Overloaded', status: 503, detail }),
-  );
+/** Every refusal of a reason is the same answer (retryLater's problem and headers), built once. */
+function refusal(detail: string) {
+  const { problem, headers } = retryLater(ProblemType.overloaded, 'Overloaded', detail);
+  const body = Buffer.from(JSON.stringify(problem));
+  return {
+    body,
+    headers: { ...headers, 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': String(body.length) },
+  };
 }
 
-const BODIES: Record<ShedReason, Buffer> = {
-  in_flight: refusalBody(
-    'the most requests this instance accepts are in progress (MAX_IN_FLIGHT); retry later',
-  ),
-  queue_delay: refusalBody('requests are waiting longer than MAX_QUEUE_DELAY_MS to be handled; retry later'),
+const REFUSALS: Record<ShedReason, ReturnType<typeof refusal>> = {
+  in_flight: refusal('the most requests this instance accepts are in progress (MAX_IN_FLIGHT); retry later'),
+  queue_delay: refusal('requests are waiting longer than MAX_QUEUE_DELAY_MS to be handled; retry later'),
 };
 
 export interface Admission {
@@ -139,15 +136,16 @@ export function admission(options: AdmissionOptions): Admission {
     shedSince.in_flight = shedSince.queue_delay = 0;
   };
 
-  const refuse = (req: IncomingMessage, res: ServerResponse, reason: ShedReason, waitedMs: number) => {
-    const body = BODIES[reason];
-    res.writeHead(503, {
-      'content-type': PROBLEM_CONTENT_TYPE,
-      'content-length': body.length,
-      'retry-after': String(RETRY_AFTER_SECONDS),
-    });
-    res.end(body);
-    onShed(req, reason, waitedMs);
+  const refuse = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    reason: ShedReason,
+    waitedMs: number,
+  ) => {
+    const { body, headers } = REFUSALS[reason];
+    res.writeHead(503, headers).end(body);
+    onShed(req, path, reason, waitedMs);
     shedSince[reason]++;
     summary ??= setTimeout(flush, 1000).unref();
     return false;
@@ -168,17 +166,15 @@ export function admission(options: AdmissionOptions): Admission {
 
   return {
     admit(req, res) {
-      if (exempt.has(pathOf(req.url))) return true;
-      const { position, waitedMs } = clock.arrive();
-      const queueStanding = limits.maxQueueDelayMs > 0 && standing(position, waitedMs, clock.now());
-      if (options.partOfAdmitted?.(req)) {
-        inFlight++;
-        res.once('close', release);
-        return true;
+      const path = pathOf(req.url);
+      if (exempt.has(path)) return true;
+      const { position, waitedMs, now } = clock.arrive();
+      const queueStanding = limits.maxQueueDelayMs > 0 && standing(position, waitedMs, now);
+      if (!options.partOfAdmitted?.(req)) {
+        if (inFlight >= limits.maxInFlight) return refuse(req, res, path, 'in_flight', waitedMs);
+        if (queueStanding && position > 0 && waitedMs > limits.maxQueueDelayMs)
+          return refuse(req, res, path, 'queue_delay', waitedMs);
       }
-      if (inFlight >= limits.maxInFlight) return refuse(req, res, 'in_flight', waitedMs);
-      if (queueStanding && position > 0 && waitedMs > limits.maxQueueDelayMs)
-        return refuse(req, res, 'queue_delay', waitedMs);
       inFlight++;
       res.once('close', release);
       return true;

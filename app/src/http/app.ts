@@ -57,14 +57,12 @@ export function createApp(ctx: AppContext): RequestListener {
     exempt: unobserved,
     partOfAdmitted: (req) => req.headers[ctx.selfCallHeader.name] === ctx.selfCallHeader.value,
     logger: ctx.logger,
-    onShed: (req, reason, waitedMs) => {
-      const path = (req.url ?? '/').split('?', 1)[0]!;
+    onShed: (req, path, reason, waitedMs) =>
       ctx.metrics.requestShed(
         { method: methodLabel(req.method), route: templates.has(path) ? path : UNMATCHED_ROUTE },
         reason,
         waitedMs / 1000,
-      );
-    },
+      ),
   });
   return (req, res) => {
     if (gate.admit(req, res)) void app(req, res);
