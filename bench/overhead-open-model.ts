@@ -14,71 +14,68 @@ import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { median } from 'simple-statistics';
-import { formatSummary, precise, ratioSummary, summarize, verdict, type Summary } from '../harness/stats.ts';
+import {
+  enoughRounds,
+  formatSummary,
+  precise,
+  ratioSummary,
+  summarize,
+  verdict,
+  type Summary,
+} from '../harness/stats.ts';
 import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../loadtests/lib/mix.ts';
 import { type AppSettings, type Environment } from '../harness/environments/environment.ts';
 import { APP_COMMAND, nativeEnvironment } from '../harness/environments/native.ts';
-import { attack, type LoadResult } from '../harness/load-driver.ts';
+import { attack, failedRoutes, type LoadResult } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
 import { benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
 import { Command, Option } from 'commander';
-import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
+import { positiveInt, type RoundOptions, withRoundOptions } from '../harness/cli-options.ts';
 import { poll } from '../harness/poll.ts';
 
 loadToolchainEnv();
-const opts = new Command('bench:overhead')
-  .description('Telemetry overhead under an open-model load: highest sustained rate of each variant.')
-  .addOption(
-    new Option('--step-seconds <s>', 'seconds per rate step')
-      .default(4)
-      .argParser(positiveInt('--step-seconds')),
-  )
-  .addOption(
-    new Option('--run-seconds <s>', 'seconds per latency run')
-      .default(10)
-      .argParser(positiveInt('--run-seconds')),
-  )
-  .addOption(new Option('--runs <n>', 'latency runs per variant').default(3).argParser(positiveInt('--runs')))
-  .addOption(
-    new Option('--min-rounds <n>', 'saturation rounds before the intervals are looked at')
-      .default(6)
-      .argParser(positiveInt('--min-rounds')),
-  )
-  .addOption(
-    new Option('--max-rounds <n>', 'give up narrowing the intervals after this many rounds')
-      .default(20)
-      .argParser(positiveInt('--max-rounds')),
-  )
-  .addOption(
-    new Option('--ci-width <w>', 'widest acceptable 95 % interval of a ratio')
-      .default(0.1)
-      .argParser(positiveNumber('--ci-width')),
-  )
-  .addOption(
-    new Option('--start-rate <n>', 'first rate of the search, req/s')
-      .default(100)
-      .argParser(positiveInt('--start-rate')),
-  )
-  .addOption(
-    new Option('--max-in-flight <n>', "the load driver's concurrency cap")
-      .default(100)
-      .argParser(positiveInt('--max-in-flight')),
-  )
-  .addOption(
-    new Option('--mix <names>', 'trivial and/or default, comma-separated').default('trivial,default'),
-  )
+const opts = withRoundOptions(
+  new Command('bench:overhead')
+    .description('Telemetry overhead under an open-model load: highest sustained rate of each variant.')
+    .addOption(
+      new Option('--step-seconds <s>', 'seconds per rate step')
+        .default(4)
+        .argParser(positiveInt('--step-seconds')),
+    )
+    .addOption(
+      new Option('--run-seconds <s>', 'seconds per latency run')
+        .default(10)
+        .argParser(positiveInt('--run-seconds')),
+    )
+    .addOption(
+      new Option('--runs <n>', 'latency runs per variant').default(3).argParser(positiveInt('--runs')),
+    )
+    .addOption(
+      new Option('--start-rate <n>', 'first rate of the search, req/s')
+        .default(100)
+        .argParser(positiveInt('--start-rate')),
+    )
+    .addOption(
+      new Option('--max-in-flight <n>', "the load driver's concurrency cap")
+        .default(100)
+        .argParser(positiveInt('--max-in-flight')),
+    )
+    .addOption(
+      new Option('--mix <names>', 'trivial and/or default, comma-separated').default('trivial,default'),
+    ),
+  20,
+)
   .parse()
-  .opts<{
-    stepSeconds: number;
-    runSeconds: number;
-    runs: number;
-    minRounds: number;
-    maxRounds: number;
-    ciWidth: number;
-    startRate: number;
-    maxInFlight: number;
-    mix: string;
-  }>();
+  .opts<
+    RoundOptions & {
+      stepSeconds: number;
+      runSeconds: number;
+      runs: number;
+      startRate: number;
+      maxInFlight: number;
+      mix: string;
+    }
+  >();
 const STEP_SECONDS = opts.stepSeconds;
 const RUN_SECONDS = opts.runSeconds;
 const RUNS = opts.runs;
@@ -148,13 +145,6 @@ async function measure(
   }
 }
 
-/** Which routes failed how, when a step saturated. */
-const failures = (r: LoadResult) =>
-  Object.entries(r.breakdown?.byRoute ?? {})
-    .filter(([, g]) => Object.keys(g.statusCodes).some((c) => c !== '200'))
-    .map(([route, g]) => ` ${route} ${JSON.stringify(g.statusCodes)}`)
-    .join('');
-
 const line = (r: LoadResult) =>
   `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.ok}/${r.expected} ok, dropped ${r.dropped}`;
 
@@ -180,7 +170,13 @@ async function sustainedRates(
         maxWorkers: MAX_IN_FLIGHT,
         log: (rate, r, bad) =>
           console.log(
-            `    ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${bad ? `  ← saturated ${JSON.stringify(r.statusCodes)}${failures(r)}` : ''}`,
+            `    ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${
+              bad
+                ? `  ← saturated ${JSON.stringify(r.statusCodes)}${failedRoutes(r)
+                    .map((f) => ` ${f}`)
+                    .join('')}`
+                : ''
+            }`,
           ),
       });
       best.set(v.name, sustained);
@@ -239,7 +235,7 @@ try {
     for (let round = 1; round <= opts.maxRounds; round++) {
       last = await sustainedRates(mix, round, last);
       for (const [name, rate] of last) of(name).push(rate);
-      if (round >= opts.minRounds && Object.values(ratios()).every((r) => precise(r, opts.ciWidth))) break;
+      if (enoughRounds(round, Object.values(ratios()), opts)) break;
     }
     const medians = new Map(variants.map((v) => [v.name, summarize(of(v.name))]));
     const fixed = Math.max(1, Math.round(Math.min(...[...medians.values()].map((m) => m.median)) / 2));

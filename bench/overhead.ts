@@ -13,67 +13,62 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Command, Option } from 'commander';
 import { APP_NODE_OPTIONS, REPO_LAUNCH_ARGS } from '../app/launch.ts';
-import { positiveInt, positiveNumber } from '../harness/cli-options.ts';
+import { positiveInt, positiveNumber, type RoundOptions, withRoundOptions } from '../harness/cli-options.ts';
 import { containerEnvironment } from '../harness/environments/container.ts';
 import { freePort } from '../harness/ports.ts';
 import { appImage, benchLimits } from '../harness/project-env.ts';
 import { poll } from '../harness/poll.ts';
-import { formatSummary, precise, ratioSummary, summarize, verdict, type Summary } from '../harness/stats.ts';
+import {
+  enoughRounds,
+  formatSummary,
+  precise,
+  ratioSummary,
+  summarize,
+  verdict,
+  type Summary,
+} from '../harness/stats.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const opts = new Command('bench:app')
-  .description(
-    'Telemetry overhead, closed model (autocannon): throughput, latency and start-up of each variant.',
-  )
-  .addOption(
-    new Option('--duration <s>', 'seconds per measured run')
-      .default(5)
-      .argParser(positiveNumber('--duration')),
-  )
-  .addOption(
-    new Option('--warmup <s>', 'seconds of discarded warm-up')
-      .default(2)
-      .argParser(positiveNumber('--warmup')),
-  )
-  .addOption(
-    new Option('--connections <n>', 'concurrent connections')
-      .default(10)
-      .argParser(positiveInt('--connections')),
-  )
-  .addOption(
-    new Option('--min-rounds <n>', 'interleaved rounds before the intervals are looked at')
-      .default(6)
-      .argParser(positiveInt('--min-rounds')),
-  )
-  .addOption(
-    new Option('--max-rounds <n>', 'give up narrowing the intervals after this many rounds')
-      .default(30)
-      .argParser(positiveInt('--max-rounds')),
-  )
-  .addOption(
-    new Option('--ci-width <w>', 'widest acceptable 95 % interval of a ratio')
-      .default(0.1)
-      .argParser(positiveNumber('--ci-width')),
-  )
-  .addOption(
-    new Option('--starts <n>', 'start-up measurements (process and container)')
-      .default(20)
-      .argParser(positiveInt('--starts')),
-  )
-  .addOption(new Option('--no-container', 'skip the container start-up measurement'))
-  .addOption(new Option('--route <path>', 'the route measured').default('/api/json?items=1'))
+const opts = withRoundOptions(
+  new Command('bench:app')
+    .description(
+      'Telemetry overhead, closed model (autocannon): throughput, latency and start-up of each variant.',
+    )
+    .addOption(
+      new Option('--duration <s>', 'seconds per measured run')
+        .default(5)
+        .argParser(positiveNumber('--duration')),
+    )
+    .addOption(
+      new Option('--warmup <s>', 'seconds of discarded warm-up')
+        .default(2)
+        .argParser(positiveNumber('--warmup')),
+    )
+    .addOption(
+      new Option('--connections <n>', 'concurrent connections')
+        .default(10)
+        .argParser(positiveInt('--connections')),
+    )
+    .addOption(
+      new Option('--starts <n>', 'start-up measurements (process and container)')
+        .default(20)
+        .argParser(positiveInt('--starts')),
+    )
+    .addOption(new Option('--no-container', 'skip the container start-up measurement'))
+    .addOption(new Option('--route <path>', 'the route measured').default('/api/json?items=1')),
+  30,
+)
   .parse()
-  .opts<{
-    duration: number;
-    warmup: number;
-    connections: number;
-    minRounds: number;
-    maxRounds: number;
-    ciWidth: number;
-    starts: number;
-    container: boolean;
-    route: string;
-  }>();
+  .opts<
+    RoundOptions & {
+      duration: number;
+      warmup: number;
+      connections: number;
+      starts: number;
+      container: boolean;
+      route: string;
+    }
+  >();
 const DURATION = opts.duration;
 const WARMUP = opts.warmup;
 const CONNECTIONS = opts.connections;
@@ -210,7 +205,7 @@ try {
         `  round ${String(round).padStart(2)} ${variant.name.padEnd(20)} ${run.rps.toFixed(0)} req/s, p99 ${run.p99} ms, errors ${run.errors}, RSS load ${run.rssLoad.toFixed(0)} / idle ${run.rssIdle.toFixed(0)} MiB`,
       );
     }
-    if (round >= opts.minRounds && Object.values(ratios()).every((r) => precise(r, opts.ciWidth))) break;
+    if (enoughRounds(round, Object.values(ratios()), opts)) break;
   }
   const rounds = runs.get(full)!.length;
   const r = ratios();

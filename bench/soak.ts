@@ -10,7 +10,7 @@ import { watchResources } from '../harness/app-probe.ts';
 import { containerEnvironment } from '../harness/environments/container.ts';
 import type { AppSettings } from '../harness/environments/environment.ts';
 import { nativeEnvironment } from '../harness/environments/native.ts';
-import { attack } from '../harness/load-driver.ts';
+import { attack, failedRoutes } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
 import { appImage, benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -108,12 +108,9 @@ try {
       sent: r.sent,
     });
     // Which failures, when there are any: status codes and the load driver's error texts.
-    const failedRoutes = Object.entries(r.breakdown?.byRoute ?? {})
-      .filter(([, g]) => Object.keys(g.statusCodes).some((c) => c !== '200'))
-      .map(([route, g]) => `${route} ${JSON.stringify(g.statusCodes)}`);
     const why =
       r.failed > 0
-        ? ` — status codes ${JSON.stringify(r.statusCodes)}, by route ${failedRoutes.join('; ')}, no answer ${JSON.stringify(r.breakdown?.transport)}, errors ${JSON.stringify(r.errors.slice(0, 3))}`
+        ? ` — status codes ${JSON.stringify(r.statusCodes)}, by route ${failedRoutes(r).join('; ')}, no answer ${JSON.stringify(r.breakdown?.transport)}, errors ${JSON.stringify(r.errors.slice(0, 3))}`
         : '';
     console.log(
       `${stamp()} minute ${m}: ${r.ok}/${r.expected} ok, failed ${r.failed}, dropped ${r.dropped}, p99 ${r.latencyMs.p99.toFixed(1)} ms, RSS max ${res?.rssMaxMiB.toFixed(1) ?? '?'} MiB, CPU ${res?.cpuCores.toFixed(2) ?? '?'}${why}`,

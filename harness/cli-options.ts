@@ -1,7 +1,7 @@
 // Option parsers shared by every command-line program of the project (the compare command, the load
 // test runner, the VM, the benchmarks), for commander: a bad value stops the program before it does
 // anything, with a message naming the option and what it accepts.
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /** A positive whole number (a rate, a count, a port). */
 export const positiveInt = (name: string) => (raw: string) => {
@@ -49,3 +49,33 @@ export const httpUrl = (name: string) => (raw: string) => {
     throw new InvalidArgumentError(`${name} must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
 };
+
+/** What `withRoundOptions` adds, parsed. */
+export interface RoundOptions {
+  readonly minRounds: number;
+  readonly maxRounds: number;
+  readonly ciWidth: number;
+}
+
+/**
+ * The options of a benchmark that repeats interleaved rounds until its ratios' 95 % intervals are
+ * narrow enough (harness/stats.ts `enoughRounds`).
+ */
+export function withRoundOptions(command: Command, defaultMaxRounds: number): Command {
+  return command
+    .addOption(
+      new Option('--min-rounds <n>', 'rounds before the intervals are looked at')
+        .default(6)
+        .argParser(positiveInt('--min-rounds')),
+    )
+    .addOption(
+      new Option('--max-rounds <n>', 'give up narrowing the intervals after this many rounds')
+        .default(defaultMaxRounds)
+        .argParser(positiveInt('--max-rounds')),
+    )
+    .addOption(
+      new Option('--ci-width <w>', 'widest acceptable 95 % interval of a ratio')
+        .default(0.1)
+        .argParser(positiveNumber('--ci-width')),
+    );
+}

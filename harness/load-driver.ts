@@ -225,6 +225,13 @@ export async function breakdown(vegeta: string, results: string): Promise<Breakd
   };
 }
 
+/** The routes that answered anything but 200 in a run, each with its status counts ("/api/io {…}"). */
+export function failedRoutes(r: LoadResult): string[] {
+  return Object.entries(r.breakdown?.byRoute ?? {})
+    .filter(([, g]) => Object.keys(g.statusCodes).some((c) => c !== '200'))
+    .map(([route, g]) => `${route} ${JSON.stringify(g.statusCodes)}`);
+}
+
 export function toResult(r: VegetaReport, rate: number, durationSeconds: number): LoadResult {
   const expected = Math.round(rate * durationSeconds);
   const ok = Math.round(r.requests * r.success);

@@ -1,7 +1,8 @@
 // The highest constant arrival rate a copy of the app sustains: after a discarded warm-up at the start
 // rate (a cold process compiles its code on the event loop, and one refusal in a step counts as
 // saturated), rates rise by `factor` until a run drops or fails requests (results.ts isSaturated),
-// then `bisect` halving steps between the last good and the first bad rate. Used by the overhead and soak benchmarks and the overload test.
+// then `bisect` halving steps between the last good and the first bad rate. Used by the overhead and
+// soak benchmarks and the overload test.
 import type { MixEntry } from '../loadtests/lib/mix.ts';
 import { attack, type LoadResult } from './load-driver.ts';
 import { isSaturated } from '../scripts/compare/results.ts';

@@ -102,6 +102,15 @@ export function precise(s: Summary, maxWidth: number, level = CONFIDENCE): boole
   return s.coverage >= level && s.high - s.low <= maxWidth;
 }
 
+/** Whether a benchmark may stop after `round`: enough rounds, and every ratio precise enough. */
+export function enoughRounds(
+  round: number,
+  ratios: readonly Summary[],
+  o: { readonly minRounds: number; readonly ciWidth: number },
+): boolean {
+  return round >= o.minRounds && ratios.every((r) => precise(r, o.ciWidth));
+}
+
 export type Verdict = 'met' | 'NOT met' | 'undecided (the interval straddles the target)';
 
 /** A target is met only when the whole confidence interval is on its right side. */

@@ -9,11 +9,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
-import { readStatus, sampleProcess } from '../../harness/app-probe.ts';
+import { readStatus, watchResources } from '../../harness/app-probe.ts';
 import type { Started } from '../../harness/environments/environment.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
 import { freePort } from '../../harness/ports.ts';
-import { attack, type LoadResult } from '../../harness/load-driver.ts';
+import { attack, failedRoutes } from '../../harness/load-driver.ts';
 import { findSaturation } from '../../harness/saturation.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
 
@@ -27,20 +27,10 @@ const MEMORY_MIB = Number(versions.BENCH_MEMORY_MIB);
 const OVERLOAD_SECONDS = 30;
 const RECOVERY_SECONDS = 60;
 
-/** Which routes answered other than 200 in a run, for the log. */
-const failedRoutes = (r: LoadResult) => {
-  const routes = Object.entries(r.breakdown?.byRoute ?? {}).filter(([, g]) =>
-    Object.keys(g.statusCodes).some((c) => c !== '200'),
-  );
-  return routes.length
-    ? ` (${routes.map(([k, g]) => `${k} ${JSON.stringify(g.statusCodes)}`).join(', ')})`
-    : '';
-};
-
-/** Probes /health and /metrics every 100 ms until stopped: the statuses they got. */
+/** Probes /health and /metrics every 100 ms, and samples the RSS, until stopped. */
 function probeThroughout(url: string) {
   const statuses: number[] = [];
-  let peakRss = 0;
+  const resources = watchResources(url, 250);
   let probing = true;
   const get = (path: string) =>
     fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) }).then(
@@ -50,13 +40,6 @@ function probeThroughout(url: string) {
   const done = (async () => {
     while (probing) {
       statuses.push(await get('/health'), await get('/metrics'));
-      peakRss = Math.max(
-        peakRss,
-        await sampleProcess(url).then(
-          (s) => s.rssBytes / 2 ** 20,
-          () => 0,
-        ),
-      );
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -64,7 +47,7 @@ function probeThroughout(url: string) {
     async stop() {
       probing = false;
       await done;
-      return { statuses, peakRss };
+      return { statuses, peakRss: (await resources.stop())?.rssMaxMiB ?? 0 };
     },
   };
 }
@@ -96,7 +79,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         maxWorkers: 200,
         log: (rate, r, saturated) =>
           console.log(
-            `saturation search ${rate} req/s: ${JSON.stringify(r.statusCodes)}, no answer ${JSON.stringify(r.breakdown?.transport)}, dropped ${r.dropped}${saturated ? ' ← saturated' : ''}${failedRoutes(r)}`,
+            `saturation search ${rate} req/s: ${JSON.stringify(r.statusCodes)}, no answer ${JSON.stringify(r.breakdown?.transport)}, dropped ${r.dropped}${saturated ? ' ← saturated' : ''}${failedRoutes(r).length ? ` (${failedRoutes(r).join(', ')})` : ''}`,
           ),
       });
       expect(sustained).toBeGreaterThan(0);
