@@ -30,13 +30,25 @@ const RECOVERY_SECONDS = 60;
 /** Probes /health and /metrics every 100 ms, and samples the RSS, until stopped. */
 function probeThroughout(url: string) {
   const statuses: number[] = [];
+  // Each unanswered probe, with when it was sent and why it failed, so a failure says where it came from.
+  const failures: string[] = [];
+  const t0 = performance.now();
   const resources = watchResources(url, 250);
   let probing = true;
-  const get = (path: string) =>
-    fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) }).then(
+  const get = (path: string) => {
+    const sent = performance.now();
+    return fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) }).then(
       async (r) => (await r.arrayBuffer(), r.status),
-      () => 0,
+      (e: unknown) => {
+        const cause =
+          e instanceof Error ? `${e.name}: ${e.message}${e.cause ? ` (${String(e.cause)})` : ''}` : String(e);
+        failures.push(
+          `${path} sent at ${((sent - t0) / 1000).toFixed(1)} s, failed after ${(performance.now() - sent).toFixed(0)} ms: ${cause}`,
+        );
+        return 0;
+      },
     );
+  };
   const done = (async () => {
     while (probing) {
       statuses.push(await get('/health'), await get('/metrics'));
@@ -47,7 +59,7 @@ function probeThroughout(url: string) {
     async stop() {
       probing = false;
       await done;
-      return { statuses, peakRss: (await resources.stop())?.rssMaxMiB ?? 0 };
+      return { statuses, failures, peakRss: (await resources.stop())?.rssMaxMiB ?? 0 };
     },
   };
 }
@@ -97,7 +109,8 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
           maxWorkers: 4000,
           timeoutSeconds: 10,
         });
-        const { statuses, peakRss } = await probes.stop();
+        const { statuses, failures, peakRss } = await probes.stop();
+        for (const f of failures) console.log(`  probe not answered: ${f}`);
         const b = hard.breakdown!;
         const goodput = (hard.statusCodes['200'] ?? 0) / OVERLOAD_SECONDS;
         const shed = b.byStatus['503'];
