@@ -61,10 +61,12 @@ if (why) fail(`${env.name}: ${why}`);
 const started = await env.start();
 const url = started.paths[0]!.url;
 let stopping = false;
-process.on('SIGINT', () => {
-  stopping = true;
-  console.log('Ctrl-C: finishing this minute, then the summary');
-});
+// Ctrl-C or a kill: finish the minute, print the summary and stop the app (never leave it running).
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    stopping = true;
+    console.log(`${signal}: finishing this minute, then the summary`);
+  });
 try {
   console.log(
     `soak — ${new Date().toISOString()}; ${env.name} at ${url}, ${settings.cpus} CPU / ${settings.memoryMib} MiB`,

@@ -37,3 +37,20 @@ export function freePortsSync(n: number): number[] {
     throw new Error(`could not find ${n} free ports: got "${ports.join(' ')}"`);
   return ports;
 }
+
+/**
+ * Throws when something already listens on 127.0.0.1:`port`: a copy started there would fail to bind,
+ * and its health check would be answered by the other program (a copy left over from an earlier run).
+ */
+export function assertPortFree(port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(port, '127.0.0.1', () => server.close(() => resolve()));
+    server.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `${what}: 127.0.0.1:${port} is already in use (${error.code ?? error.message}); stop what listens there or choose another port`,
+        ),
+      ),
+    );
+  });
+}

@@ -3,8 +3,9 @@
 // TCG emulation), reached over ssh as the `vagrant` user, and provisioned with vagrant/provision.sh the
 // way Vagrant's shell provisioner runs it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { poll } from './poll.ts';
 import { REPO_ROOT as repo, toolchainCache, versions } from './project-env.ts';
 
@@ -56,9 +57,10 @@ export class Vm {
   private readonly key: string;
   readonly console: string;
 
-  constructor(imageDir: string, consoleLog: string) {
+  constructor(imageDir: string, consoleLog: string, disk?: { path: string; snapshot: boolean }) {
     this.key = join(imageDir, 'id_ed25519');
     this.console = consoleLog;
+    const diskEnv = disk ? { CB_VM_DISK: disk.path, CB_VM_SNAPSHOT: disk.snapshot ? 'on' : 'off' } : {};
     this.qemu = spawn(
       'bash',
       [
@@ -68,8 +70,23 @@ export class Vm {
         String(VM_PORTS.nodeExporter),
         consoleLog,
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...diskEnv } },
     );
+  }
+
+  /** Why qemu is no longer running, or undefined while it runs. */
+  gone(): string | undefined {
+    return this.qemu.exitCode !== null || this.qemu.signalCode !== null
+      ? `qemu exited (${this.qemu.exitCode ?? this.qemu.signalCode}; console: ${this.console})`
+      : undefined;
+  }
+
+  /** Stops qemu and waits until it has exited. */
+  async stopAndWait(): Promise<void> {
+    if (this.gone()) return;
+    const exited = new Promise((r) => this.qemu.once('exit', r));
+    this.qemu.kill('SIGTERM');
+    await exited;
   }
 
   private sshOptions(): string[] {
@@ -170,4 +187,65 @@ export class Vm {
   stop(): void {
     this.qemu.kill('SIGTERM');
   }
+}
+
+/** The environment provision.sh gets, as `vagrant up` passes it (the Vagrantfile's env). */
+export function provisionEnv(otlpEndpoint = 'none'): Record<string, string> {
+  return {
+    NODE_VERSION: versions.NODE_VERSION!,
+    NODE_EXPORTER_VERSION: versions.NODE_EXPORTER_MODULE_VERSION!.replace(/^v/, ''),
+    BENCH_CPUS: versions.BENCH_CPUS!,
+    BENCH_MEMORY_MIB: versions.BENCH_MEMORY_MIB!,
+    OTLP_ENDPOINT: otlpEndpoint,
+  };
+}
+
+/**
+ * A copy of the box's disk with the app provisioned, made once per box, app build, provision.sh and
+ * environment (their hash names it) and cached: booting it (snapshot=on, so it never changes) is a
+ * power-on of a provisioned VM, what `vagrant up` of an existing machine or `vagrant reload` does. A
+ * sparse copy: it costs what provisioning wrote. Returns its path.
+ */
+export async function provisionedDisk(
+  imageDir: string,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<string> {
+  const dist = join(repo, 'app/dist');
+  const hash = createHash('sha256')
+    .update(basename(imageDir))
+    .update(readFileSync(join(repo, 'vagrant/provision.sh')))
+    .update(JSON.stringify(env));
+  for (const f of readdirSync(dist).sort()) hash.update(f).update(readFileSync(join(dist, f)));
+  const dir = join(toolchainCache(), 'vm');
+  const disk = join(dir, `provisioned-${hash.digest('hex').slice(0, 12)}.img`);
+  if (existsSync(disk)) return disk;
+  const partial = `${disk}.partial`;
+  rmSync(partial, { force: true });
+  execFileSync('cp', ['--sparse=always', join(imageDir, 'disk.img'), partial]);
+  const t0 = performance.now();
+  log(`provisioning a VM disk once (${disk}): boot, provision.sh, power off`);
+  const vm = new Vm(imageDir, join(dir, 'provision-console.log'), { path: partial, snapshot: false });
+  try {
+    await vm.waitForSsh();
+    vm.provision(env);
+    // A clean power-off, so every later boot finds the file systems consistent.
+    try {
+      vm.ssh('sudo systemctl poweroff', 30_000);
+    } catch {
+      // the connection drops as the guest goes down
+    }
+    await poll(() => (vm.gone() ? true : undefined), {
+      what: 'the provisioned VM powering off',
+      timeoutMs: 180_000,
+      intervalMs: 500,
+    });
+  } catch (error) {
+    await vm.stopAndWait();
+    rmSync(partial, { force: true });
+    throw error;
+  }
+  renameSync(partial, disk);
+  log(`provisioned disk ready after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return disk;
 }

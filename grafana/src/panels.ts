@@ -6,6 +6,7 @@ import * as logs from '@grafana/grafana-foundation-sdk/logs';
 import * as loki from '@grafana/grafana-foundation-sdk/loki';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { LOKI, PROMETHEUS } from './datasources.ts';
 
@@ -136,4 +137,53 @@ export function newDashboard(uid: string, title: string, description: string) {
     .refresh('10s')
     .time({ from: 'now-30m', to: 'now' })
     .tooltip(dashboard.DashboardCursorSync.Crosshair);
+}
+
+/**
+ * A table of instant values pivoted by Grafana's "Grouping to matrix" transformation: one row per
+ * value of `rowLabel`, one column per value of `columnLabel`.
+ */
+export function matrixTable(
+  title: string,
+  description: string,
+  unit: string,
+  query: prometheus.DataqueryBuilder,
+  rowLabel: string,
+  columnLabel: string,
+  size: Size = {},
+) {
+  return new table.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(PROMETHEUS)
+    .unit(unit)
+    .decimals(1)
+    .withTarget(query.format(prometheus.PromQueryFormat.Table).refId('A'))
+    .withTransformation({
+      id: 'groupingToMatrix',
+      options: { rowField: rowLabel, columnField: columnLabel, valueField: 'Value' },
+    })
+    .span(size.w ?? 24)
+    .height(size.h ?? 8);
+}
+
+/** A table of instant series' labels (one row per series), the value and time columns left out. */
+export function labelsTable(
+  title: string,
+  description: string,
+  query: prometheus.DataqueryBuilder,
+  size: Size = {},
+) {
+  return new table.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(PROMETHEUS)
+    .unit('none')
+    .withTarget(query.format(prometheus.PromQueryFormat.Table).refId('A'))
+    .withTransformation({
+      id: 'organize',
+      options: { excludeByName: { Time: true, Value: true, __name__: true } },
+    })
+    .span(size.w ?? 24)
+    .height(size.h ?? 6);
 }

@@ -1,6 +1,7 @@
 // What the compare command needs from each place the app can run: a reason it cannot run here, and a
 // way to start a fresh copy that reports how long it took to answer /health.
 import { APP_NODE_OPTIONS } from '../../app/launch.ts';
+import type { FootprintReader } from '../footprint.ts';
 export const ENVIRONMENT_NAMES = ['native', 'container', 'vm'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
@@ -17,6 +18,10 @@ export interface Started {
   /** Start command → first 200 on /health, ms; undefined where the copy was started outside the compare. */
   readonly startupMs: number | undefined;
   readonly stop: () => Promise<void>;
+  /** Where the start's time went, as the copy itself tells it (a VM guest's boot phases, seconds). */
+  readonly phases?: Readonly<Record<string, number>>;
+  /** What the copy costs the host in memory (harness/footprint.ts); undefined where it cannot be read here. */
+  readonly footprint?: FootprintReader;
 }
 
 export interface Environment {
@@ -24,10 +29,19 @@ export interface Environment {
   /** Why it cannot be measured on this machine, or undefined when it can. */
   unavailable(): Promise<string | undefined>;
   start(): Promise<Started>;
+  /** Start-up of a copy that ran before and was stopped (`docker start`), ms to the first 200 on /health. */
+  startExisting?(): Promise<number>;
   /** Removes what unavailable()/start() set up (groups, containers); safe to call twice. */
   cleanup(): Promise<void>;
   /** Facts for the report (image, hypervisor, proxy setting …), read once. */
   describe(): Promise<Record<string, string>>;
+  /** What the environment stores on the host's disk to run the app (image, VM disk, build + runtime). */
+  disk?(): Promise<DiskUse | undefined>;
+}
+
+export interface DiskUse {
+  readonly what: string;
+  readonly mib: number;
 }
 
 /** The same telemetry for every environment, so none pays for work another skips. */

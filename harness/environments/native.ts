@@ -2,12 +2,14 @@
 // the container's CPU quota and memory limit. Each start gets an empty compile cache, as a fresh
 // container does, so start-up times compare like with like.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_LAUNCH_ARGS } from '../../app/launch.ts';
 import { firstHealthy } from '../app-probe.ts';
+import { assertPortFree } from '../ports.ts';
+import { processTreeFootprint } from '../footprint.ts';
 import { createLimitGroup, type LimitGroup } from './cgroup.ts';
 import { type AppSettings, appEnv, type Environment, type Started } from './environment.ts';
 
@@ -45,6 +47,14 @@ export function nativeEnvironment(
       }
       return Promise.resolve(undefined);
     },
+    disk() {
+      // The built app and the Node.js runtime that runs it: what a host install needs.
+      const dist = join(repo, 'app/dist');
+      const bytes =
+        readdirSync(dist).reduce((sum, f) => sum + statSync(join(dist, f)).size, 0) +
+        statSync(process.execPath).size;
+      return Promise.resolve({ what: `app/dist + ${process.execPath}`, mib: bytes / 2 ** 20 });
+    },
     async cleanup() {
       await group?.remove();
       group = undefined;
@@ -58,6 +68,7 @@ export function nativeEnvironment(
       });
     },
     async start(): Promise<Started> {
+      await assertPortFree(port, 'the native copy');
       const cache = mkdtempSync(join(tmpdir(), 'cb-compile-cache-'));
       const t0 = performance.now();
       // The shell joins the cgroup, then becomes node: the app runs inside the limits from its first instruction.
@@ -106,7 +117,12 @@ export function nativeEnvironment(
       };
       try {
         const startupMs = await firstHealthy(url, t0, settings.healthTimeoutMs, exited);
-        return { paths: [{ label: 'native', url }], startupMs, stop };
+        return {
+          paths: [{ label: 'native', url }],
+          startupMs,
+          stop,
+          ...(child.pid ? { footprint: processTreeFootprint(child.pid) } : {}),
+        };
       } catch (error) {
         await stop();
         throw error;

@@ -3,7 +3,7 @@
 import { median } from 'simple-statistics';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { CHART_FILES, pathsOf, ratesOf } from './report.ts';
+import { CHART_FILES, commonRate, pathHeader, pathsOf, ratesOf, routesOf, vmEmulated } from './report.ts';
 import type { Results, Window } from './results.ts';
 
 type Row = Record<string, string | number>;
@@ -17,7 +17,13 @@ async function svg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const base = { width: 520, height: 300, config: { font: 'sans-serif' } } as const;
+// Legend labels are never cut (Vega's default limit truncates long path names such as
+// "container (published port)"), and the titles are readable at the size the report shows them.
+const base = {
+  width: 520,
+  height: 300,
+  config: { font: 'sans-serif', legend: { labelLimit: 0, titleLimit: 0 }, axis: { labelLimit: 0 } },
+} as const;
 
 function perRate(
   results: Results,
@@ -29,7 +35,7 @@ function perRate(
         .filter((w) => w.path === path && w.rate === rate)
         .map(pick)
         .filter((x): x is number => x !== undefined && Number.isFinite(x));
-      return v.length ? [{ path, rate, value: median(v) }] : [];
+      return v.length ? [{ path: pathHeader(results, path), rate, value: median(v) }] : [];
     }),
   );
 }
@@ -40,27 +46,38 @@ export async function renderCharts(results: Results): Promise<Record<string, str
   );
   const throughput: Row[] = perRate(results, (w) => w.load.achievedRps);
   const memory: Row[] = perRate(results, (w) => w.resources?.rssMaxMiB);
+  const emulated = vmEmulated(results);
   const startup: Row[] = Object.entries(results.startupMs).flatMap(([environment, ms]) =>
-    (ms ?? []).map((value) => ({ environment, value })),
+    (ms ?? []).map((value) => ({
+      environment: environment === 'vm' && emulated ? 'vm (EMULATED)' : environment,
+      value,
+    })),
   );
+  // Every chart that shows the VM carries the warning, not only the report's text.
+  const title = (text: string) =>
+    emulated
+      ? { text, subtitle: 'VM under emulation (qemu TCG): its figures say nothing about a real VM' }
+      : text;
   const rateAxis = { field: 'rate', type: 'quantitative', title: 'offered load (req/s)' } as const;
   const color = { field: 'path', type: 'nominal', title: 'environment' } as const;
   const out: Record<string, string> = {};
   out[CHART_FILES.latency] = await svg({
     ...base,
-    title: 'Latency percentiles vs offered load (median of runs)',
+    title: title('Latency percentiles vs offered load (median of runs)'),
     data: { values: latency },
     mark: { type: 'line', point: true },
     encoding: {
       x: rateAxis,
       y: { field: 'value', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
       color,
+      // Percentiles told apart without colour: by dash and by point shape.
       strokeDash: { field: 'percentile', type: 'nominal', title: 'percentile' },
+      shape: { field: 'percentile', type: 'nominal', title: 'percentile' },
     },
   });
   out[CHART_FILES.throughput] = await svg({
     ...base,
-    title: 'Achieved vs offered throughput (dashed: achieved = offered)',
+    title: title('Achieved vs offered throughput (dashed: achieved = offered)'),
     layer: [
       {
         data: { values: throughput },
@@ -80,7 +97,7 @@ export async function renderCharts(results: Results): Promise<Record<string, str
   });
   out[CHART_FILES.startup] = await svg({
     ...base,
-    title: 'Start-up: command → first 200 on /health (each start)',
+    title: title('Start-up: command → first 200 on /health (each start)'),
     data: { values: startup },
     mark: { type: 'boxplot', extent: 'min-max' },
     encoding: {
@@ -91,7 +108,7 @@ export async function renderCharts(results: Results): Promise<Record<string, str
   });
   out[CHART_FILES.memory] = await svg({
     ...base,
-    title: 'Largest RSS under load (median of runs)',
+    title: title('Largest RSS under load (median of runs)'),
     data: { values: memory },
     mark: { type: 'line', point: true },
     encoding: {
@@ -100,5 +117,44 @@ export async function renderCharts(results: Results): Promise<Record<string, str
       color,
     },
   });
+  const rate = commonRate(results);
+  const routes = routesOf(results);
+  if (routes.length) {
+    const perRoute: Row[] =
+      rate === undefined
+        ? []
+        : pathsOf(results).flatMap((path) =>
+            routes.flatMap((route) =>
+              (['p50', 'p99'] as const).flatMap((percentile) => {
+                const v = results.windows
+                  .filter((w) => w.path === path && w.rate === rate)
+                  .map((w) => w.load.breakdown?.byRoute[route]?.latencyMs[percentile])
+                  .filter((x): x is number => x !== undefined && Number.isFinite(x) && x > 0);
+                return v.length
+                  ? [{ path: pathHeader(results, path), route, percentile, value: median(v) }]
+                  : [];
+              }),
+            ),
+          );
+    out[CHART_FILES.routes] = await svg({
+      ...base,
+      height: 40 * routes.length,
+      title: title(
+        rate === undefined
+          ? 'Latency per route: no rate was sustained by every path'
+          : `Latency per route at ${rate} req/s (median of runs)`,
+      ),
+      data: { values: perRoute },
+      mark: { type: 'point', filled: true, size: 70 },
+      encoding: {
+        y: { field: 'route', type: 'nominal', title: null },
+        yOffset: { field: 'path', type: 'nominal' },
+        x: { field: 'value', type: 'quantitative', title: 'latency (ms, log scale)', scale: { type: 'log' } },
+        color,
+        // p50 and p99 told apart by shape, not by colour.
+        shape: { field: 'percentile', type: 'nominal', title: 'percentile' },
+      },
+    });
+  }
   return out;
 }

@@ -13,10 +13,17 @@ import {
   type EnvironmentName,
 } from '../../harness/environments/environment.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
-import { type Acceleration, vmEnvironment } from '../../harness/environments/vm.ts';
+import {
+  type Acceleration,
+  bootedVmEnvironment,
+  vagrantEnvironment,
+  vmEnvironment,
+} from '../../harness/environments/vm.ts';
 import { vegetaVersion } from '../../harness/load-driver.ts';
 import { httpUrl, positiveInt, positiveIntList, wholeOrZero } from '../../harness/cli-options.ts';
 import { describeMachine } from '../../harness/machine.ts';
+import { renderDiff } from './diff.ts';
+import { publishSummary, runIdOf } from './publish.ts';
 import { renderReport } from './report.ts';
 import { parseResults, type Results, type RunSettings } from './results.ts';
 import { runComparison } from './run-comparison.ts';
@@ -36,6 +43,15 @@ const factor = (raw: string) => {
   const n = Number(raw);
   if (!Number.isFinite(n) || (n !== 0 && n <= 1))
     throw new InvalidArgumentError(`--step-factor must be 0 (off) or above 1, got "${raw}"`);
+  return n;
+};
+
+const fraction = (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n >= 1)
+    throw new InvalidArgumentError(
+      `--precision must be 0 (off) or a fraction below 1, e.g. 0.1, got "${raw}"`,
+    );
   return n;
 };
 
@@ -67,6 +83,14 @@ const program = new Command('compare')
       .argParser(factor),
   )
   .addOption(
+    new Option(
+      '--precision <fraction>',
+      "bisect each path's saturation bracket until it is this close to the sustained rate (0: off)",
+    )
+      .default(0.1)
+      .argParser(fraction),
+  )
+  .addOption(
     new Option('--max-rate <n>', 'never offer more than this (req/s)')
       .default(2000)
       .argParser(positiveInt('--max-rate')),
@@ -93,6 +117,14 @@ const program = new Command('compare')
     new Option('--vm-url <url>', "a provisioned VM's app URL (vagrant up forwards 127.0.0.1:8081)").argParser(
       httpUrl('--vm-url'),
     ),
+  )
+  .addOption(
+    new Option(
+      '--vm <how>',
+      'the VM: "url" one already running at --vm-url; "qemu" booted here for every start; "vagrant" the Vagrantfile, halted and powered on for every start (power-on → first 200 measured)',
+    )
+      .choices(['url', 'qemu', 'vagrant'])
+      .default('url'),
   )
   .addOption(
     new Option('--vm-accel <how>', 'how the VM runs, when the compare cannot see its qemu process').choices([
@@ -131,27 +163,68 @@ const program = new Command('compare')
     '--report-only <dir>',
     "re-render report.md and charts from a directory's results.json, run nothing",
   )
+  .addOption(
+    new Option(
+      '--prometheus-url <url>',
+      'remote-write the summary to this Prometheus (the "Comparison report" dashboard reads it), e.g. http://127.0.0.1:9090',
+    ).argParser(httpUrl('--prometheus-url')),
+  )
+  .option(
+    '--baseline <results.json>',
+    'also write baseline.md: this run and an earlier one side by side, each difference tested',
+  )
   .showHelpAfterError('(add --help for usage)');
 
-/** Writes results.json, report.md and the charts; returns how many charts. */
-async function write(dir: string, results: Results): Promise<number> {
+/** The earlier run named by --baseline, read and validated before anything runs. */
+function readBaseline(file: string | undefined): { results: Results; file: string } | undefined {
+  if (!file) return undefined;
+  const path = resolve(file);
+  if (!existsSync(path)) throw new Error(`--baseline: ${path} does not exist`);
+  return { results: parseResults(readFileSync(path, 'utf8'), path), file: path };
+}
+
+/** Writes results.json, report.md, the charts and (with a baseline) baseline.md; returns how many charts. */
+async function write(
+  dir: string,
+  results: Results,
+  baseline: ReturnType<typeof readBaseline>,
+): Promise<number> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(dir, 'report.md'), renderReport(results));
+  if (baseline)
+    writeFileSync(
+      join(dir, 'baseline.md'),
+      renderDiff(baseline.results, results, { baseline: baseline.file, current: join(dir, 'results.json') }),
+    );
   const charts = Object.entries(await renderCharts(results));
   for (const [file, svg] of charts) writeFileSync(join(dir, file), svg);
   return charts.length;
 }
 
+/** With --prometheus-url: the summary remote-written, after the files (a failed push loses nothing). */
+async function publish(url: string | undefined, results: Results, log: (line: string) => void) {
+  if (!url) return;
+  const n = await publishSummary(url, results);
+  log(
+    `remote-wrote ${n} summary series to ${url} (run_id ${runIdOf(results)}): see the "Comparison report" dashboard`,
+  );
+}
+
 async function main(): Promise<number> {
   program.parse();
   const o = program.opts();
+  const baseline = readBaseline(o.baseline as string | undefined);
   if (o.reportOnly) {
     const dir = resolve(o.reportOnly as string);
     const file = join(dir, 'results.json');
     if (!existsSync(file)) throw new Error(`${file} does not exist`);
-    await write(dir, parseResults(readFileSync(file, 'utf8'), file));
-    console.log(`report and charts re-rendered in ${dir}`);
+    const results = parseResults(readFileSync(file, 'utf8'), file);
+    await write(dir, results, baseline);
+    console.log(
+      `report and charts re-rendered in ${dir}${baseline ? `, baseline.md against ${baseline.file}` : ''}`,
+    );
+    await publish(o.prometheusUrl as string | undefined, results, (line) => console.log(line));
     return 0;
   }
   const quick = Boolean(o.quick);
@@ -165,6 +238,7 @@ async function main(): Promise<number> {
     quick,
     rates: pick('rates', [20]),
     stepFactor: pick('stepFactor', 0),
+    precision: pick('precision', 0),
     maxRate: o.maxRate as number,
     repetitions: pick('repetitions', 3),
     durationSeconds: pick('duration', 10),
@@ -192,7 +266,17 @@ async function main(): Promise<number> {
   const all: Record<EnvironmentName, () => Environment> = {
     native: () => nativeEnvironment(REPO_ROOT, app, o.nativePort as number),
     container: () => containerEnvironment(o.image as string, app, o.containerPort as number),
-    vm: () => vmEnvironment(o.vmUrl as string | undefined, o.vmAccel as Acceleration | undefined),
+    vm: () =>
+      o.vm === 'qemu'
+        ? bootedVmEnvironment((line) => console.log(line))
+        : o.vm === 'vagrant'
+          ? vagrantEnvironment(
+              join(REPO_ROOT, 'vagrant'),
+              (o.vmUrl as string | undefined) ?? 'http://127.0.0.1:8081',
+              o.vmAccel as Acceleration | undefined,
+              (line) => console.log(line),
+            )
+          : vmEnvironment(o.vmUrl as string | undefined, o.vmAccel as Acceleration | undefined),
   };
   const out = resolve(o.out as string);
   const controller = new AbortController();
@@ -218,8 +302,11 @@ async function main(): Promise<number> {
     signal: controller.signal,
     log,
   });
-  const charts = await write(out, results);
-  log(`wrote ${join(out, 'report.md')}, results.json and ${charts} charts`);
+  const charts = await write(out, results, baseline);
+  log(
+    `wrote ${join(out, 'report.md')}, results.json and ${charts} charts${baseline ? `; baseline.md against ${baseline.file}` : ''}`,
+  );
+  await publish(o.prometheusUrl as string | undefined, results, log);
   if (!results.complete) {
     log(`INCOMPLETE: ${results.interruption ?? 'stopped'} (partial results kept)`);
     return controller.signal.aborted ? 130 : 1;

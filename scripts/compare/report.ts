@@ -10,7 +10,31 @@ export const CHART_FILES = {
   throughput: 'throughput.svg',
   startup: 'startup.svg',
   memory: 'memory.svg',
+  routes: 'latency-per-route.svg',
 } as const;
+
+/** Whether the run's VM was emulated (qemu TCG): every VM figure, table header and chart says so. */
+export function vmEmulated(results: Results): boolean {
+  const vm = results.environments.find((e) => e.name === 'vm' && !e.skipped);
+  return /EMULATED/.test(vm?.facts.acceleration ?? '');
+}
+
+/** A path's column header: the VM's says "emulated" when it was. */
+export function pathHeader(results: Results, path: string): string {
+  return environmentOfPath(results, path) === 'vm' && vmEmulated(results) ? `${path} (EMULATED)` : path;
+}
+
+/** Routes of the mix in the order of their first appearance, from the load driver's record. */
+export function routesOf(results: Results): string[] {
+  return [...new Set(results.windows.flatMap((w) => Object.keys(w.load.breakdown?.byRoute ?? {})))].sort();
+}
+
+/** Each saturated path's bracket: highest rate sustained in every run, lowest rate that saturated. */
+export function bracket(results: Results, path: string): { good: number; bad: number } | undefined {
+  const good = sustained(results, path).rate;
+  const bad = ratesOf(results).find((r) => r > (good ?? 0) && at(results, path, r).some((w) => w.saturated));
+  return good !== undefined && bad !== undefined ? { good, bad } : undefined;
+}
 
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
@@ -71,9 +95,9 @@ export function sustained(
   return { rate: best, saturatedAbove: broke };
 }
 
-const environmentOfPath = (results: Results, path: string) =>
-  results.windows.find((w) => w.path === path)?.environment;
-
+function environmentOfPath(results: Results, path: string) {
+  return results.windows.find((w) => w.path === path)?.environment;
+}
 export function renderReport(results: Results): string {
   const paths = pathsOf(results);
   const base = paths.includes('native') ? 'native' : paths[0];
@@ -93,7 +117,7 @@ export function renderReport(results: Results): string {
       '',
     );
   const vm = results.environments.find((e) => e.name === 'vm' && !e.skipped);
-  if (vm && /EMULATED/.test(vm.facts.acceleration ?? ''))
+  if (vmEmulated(results))
     push(
       '> **The VM ran under emulation (qemu TCG), not hardware virtualization**: its figures say nothing about a real VM.',
       '',
@@ -107,14 +131,26 @@ export function renderReport(results: Results): string {
     push(`- **${e.name} skipped**: ${e.skipped}`);
   if (results.environments.some((x) => x.skipped)) push('');
 
-  // The seed's table.
-  push('## Summary', '');
+  const headers = paths.map((p) => pathHeader(results, p));
+  const startupOf = (p: string) => {
+    const env = environmentOfPath(results, p);
+    return env ? results.startupMs[env] : undefined;
+  };
+  const envRecord = (p: string) => results.environments.find((e) => e.name === environmentOfPath(results, p));
+  const loadedAt = (p: string, r: number, pick: (w: Window) => number | undefined) =>
+    at(results, p, r)
+      .filter((w) => !w.saturated)
+      .map(pick)
+      .filter((v): v is number => v !== undefined);
+
+  // The seed's question first: start-up, what each environment costs the host, how much it serves, how fast.
+  push("## The seed's table: start-up, host footprint, throughput, response time", '');
   push(
-    `Medians over repetitions, 95 % confidence interval in brackets (order statistics; below 6 samples the bracket is min–max and covers less than 95 %), and the difference from **${base}**, tested with a two-sided permutation test (α = ${ALPHA}).`,
+    `Medians over runs with their 95 % confidence interval in brackets, and the difference from **${base}** (two-sided permutation test, α = ${ALPHA}). Memory is what the host spends on each environment: the native process tree; the container's cgroup working set plus its containerd shim and docker-proxy; the VM's whole qemu process (guest kernel and OS included).`,
     '',
   );
-  push(`| measure | ${paths.join(' | ')} |`, `| --- | ${paths.map(() => '---').join(' | ')} |`);
-  const row = (label: string, valuesOf: (path: string) => number[] | undefined, digits = 1) => {
+  push(`| | ${headers.join(' | ')} |`, `| --- | ${paths.map(() => '---').join(' | ')} |`);
+  const seedRow = (label: string, valuesOf: (path: string) => number[] | undefined, digits = 1) => {
     const baseValues = base ? valuesOf(base) : undefined;
     const cells = paths.map((p) => {
       const v = valuesOf(p);
@@ -123,9 +159,82 @@ export function renderReport(results: Results): string {
     });
     push(`| ${label} | ${cells.join(' | ')} |`);
   };
-  const startupOf = (p: string) => {
-    const env = environmentOfPath(results, p);
-    return env ? results.startupMs[env] : undefined;
+  const single = (label: string, valueOf: (path: string) => string | undefined) =>
+    push(`| ${label} | ${paths.map((p) => valueOf(p) ?? '—').join(' | ')} |`);
+  seedRow('start-up: start command → first 200 on /health (ms)', startupOf, 0);
+  if (results.restartMs && Object.keys(results.restartMs).length)
+    seedRow(
+      'start-up of a stopped copy (`docker start`) → first 200 (ms)',
+      (p) => {
+        const env = environmentOfPath(results, p);
+        return env ? results.restartMs?.[env] : undefined;
+      },
+      0,
+    );
+  single('host memory, started and idle (MiB)', (p) => {
+    const idle = envRecord(p)?.idleFootprint;
+    return (
+      idle &&
+      `${f(idle.maxMiB)} (${Object.entries(idle.parts)
+        .map(([k, v]) => `${k} ${f(v)}`)
+        .join(', ')})`
+    );
+  });
+  if (rate !== undefined)
+    seedRow(`host memory, largest under load at ${rate} req/s (MiB)`, (p) =>
+      loadedAt(p, rate, (w) => w.hostMemory?.maxMiB),
+    );
+  single('disk on the host (MiB)', (p) => {
+    const d = envRecord(p)?.disk;
+    return d && `${f(d.mib, 0)} (${d.what})`;
+  });
+  single('highest rate sustained in every run (req/s)', (p) => {
+    const sus = sustained(results, p);
+    if (sus.rate === undefined) return undefined;
+    const b = bracket(results, p);
+    return b
+      ? `${b.good}; saturated at ${b.bad} (within ${f((100 * (b.bad - b.good)) / b.good, 0)} %)`
+      : `≥ ${sus.rate} (not saturated)`;
+  });
+  if (rate !== undefined)
+    for (const q of ['p50', 'p99'] as const)
+      seedRow(
+        `response time ${q} at ${rate} req/s (ms)`,
+        (p) => loadedAt(p, rate, (w) => w.load.latencyMs[q]),
+        2,
+      );
+  push('');
+  for (const [env, phases] of Object.entries(results.startupPhases ?? {}))
+    push(
+      `Where the ${env}'s start-up went, as the guest tells it (medians over the starts, seconds): ${Object.entries(
+        phases,
+      )
+        .map(([phase, values]) => `${phase} ${f(median(values), 1)}`)
+        .join(
+          '; ',
+        )}. Power-on to the first 200 also holds the firmware and the loading of kernel and initrd.`,
+      '',
+    );
+  if (rate === undefined)
+    push(
+      'No rate was sustained by every path: host memory under load and response time are not compared.',
+      '',
+    );
+
+  push('## All measures', '');
+  push(
+    `Medians over repetitions, 95 % confidence interval in brackets (order statistics; below 6 samples the bracket is min–max and covers less than 95 %), and the difference from **${base}**, tested with a two-sided permutation test (α = ${ALPHA}).`,
+    '',
+  );
+  push(`| measure | ${headers.join(' | ')} |`, `| --- | ${paths.map(() => '---').join(' | ')} |`);
+  const row = (label: string, valuesOf: (path: string) => number[] | undefined, digits = 1) => {
+    const baseValues = base ? valuesOf(base) : undefined;
+    const cells = paths.map((p) => {
+      const v = valuesOf(p);
+      if (!v?.length) return '—';
+      return cell(summarize(v), digits) + (p === base ? '' : delta(v, baseValues));
+    });
+    push(`| ${label} | ${cells.join(' | ')} |`);
   };
   row('start-up: command → first 200 on /health (ms)', startupOf, 0);
   // Resources and latency at the highest rate all paths sustained; where a slower path (an emulated VM)
@@ -164,22 +273,51 @@ export function renderReport(results: Results): string {
     push('No rate was sustained by every path: latency and memory are not compared.', '');
   const brackets = paths
     .map((p) => {
-      const good = sustained(results, p).rate;
-      const bad = ratesOf(results).find((r) => r > (good ?? 0) && at(results, p, r).some((w) => w.saturated));
-      return good !== undefined && bad !== undefined ? `${p} ${good}–${bad}` : undefined;
+      const b = bracket(results, p);
+      return b ? `${p} ${b.good}–${b.bad}` : undefined;
     })
     .filter((x) => x !== undefined);
   if (brackets.length)
     push(
-      `Each saturated path's maximum lies between its highest sustained rate and the next step (${brackets.join('; ')} req/s); a smaller \`--step-factor\` narrows it.`,
+      `Each saturated path's maximum lies between its highest sustained rate and the lowest rate that saturated it (${brackets.join('; ')} req/s)${s.precision > 0 ? `; brackets wider than ${f(100 * s.precision, 0)} % were halved until they were not` : '; `--precision` narrows it'}.`,
       '',
     );
+
+  const routes = routesOf(results);
+  if (rate !== undefined && routes.length) {
+    push(`## Per route, at ${rate} req/s`, '');
+    push(
+      "Each route of the mix on its own, from the load driver's record of every request: medians over runs of each run's percentiles, and every answer that was not a 200 (status code, or 0 for no answer) summed over the runs. The mix's designed waits (`/api/delay`, `/api/memory`) set the whole mix's p95; the CPU, fsync and allocation routes show their own differences here.",
+      '',
+    );
+    push(
+      `| route | ${headers.map((h) => `${h} p50 / p99 ms`).join(' | ')} | not 200 |`,
+      `| --- | ${paths.map(() => '---:').join(' | ')} | --- |`,
+    );
+    for (const route of routes) {
+      const errors: string[] = [];
+      const cells = paths.map((p) => {
+        const ws = at(results, p, rate).filter((w) => w.load.breakdown?.byRoute[route]);
+        if (!ws.length) return '—';
+        const g = ws.map((w) => w.load.breakdown!.byRoute[route]!);
+        const bad = g.reduce(
+          (sum, x) => sum + Object.entries(x.statusCodes).reduce((a, [c, n]) => a + (c === '200' ? 0 : n), 0),
+          0,
+        );
+        if (bad) errors.push(`${p}: ${bad}`);
+        return `${f(median(g.map((x) => x.latencyMs.p50)), 2)} / ${f(median(g.map((x) => x.latencyMs.p99)), 2)}`;
+      });
+      push(`| \`${route}\` | ${cells.join(' | ')} | ${errors.length ? errors.join('; ') : 'none'} |`);
+    }
+    push('', `![Latency per route](${CHART_FILES.routes})`, '');
+  }
 
   push('## Charts', '');
   push(`![Latency percentiles vs offered load](${CHART_FILES.latency})`, '');
   push(`![Achieved vs offered throughput](${CHART_FILES.throughput})`, '');
   push(`![Start-up times](${CHART_FILES.startup})`, '');
   push(`![Memory under load](${CHART_FILES.memory})`, '');
+  if (routes.length && rate === undefined) push(`![Latency per route](${CHART_FILES.routes})`, '');
 
   push('## Every rate', '');
   push(
@@ -239,7 +377,9 @@ export function renderReport(results: Results): string {
     `- Rates: ${ratesOf(results).join(', ')} req/s${s.stepFactor > 1 ? ` (stepped ×${s.stepFactor} until saturation or ${s.maxRate} req/s)` : ''}. A run is saturated when more than 0.1 % of its requests were dropped or failed, or fewer than 99 % were sent.`,
     `- Percentiles from the load driver's own record of every request (not from histogram buckets). CPU and RSS from the app's own process metrics (process_cpu_seconds_total, process_resident_memory_bytes, the series Prometheus scrapes), read every second during each run.`,
     `- Resources: every copy ${s.cpus} CPU and ${s.memoryMib} MiB (versions.env), verified from each copy's /status before any load. Telemetry: ${s.telemetry}.`,
-    `- Start-up: ${s.startups} starts per environment, interleaved; each from the start command (spawn, \`docker run\`) to the first 200 on /health, with an empty compile cache every time.`,
+    `- Start-up: ${s.startups} starts per environment, interleaved; each from the start command (spawn, \`docker run\`) to the first 200 on /health, with an empty compile cache every time${results.restartMs ? '; for the container also a stopped container started again (`docker start`, its writable layer kept)' : ''}.`,
+    `- Host memory: read from /proc and /sys/fs/cgroup every second during each run, the largest reading kept: the native process tree's RSS; the container's cgroup working set (usage minus inactive file cache, as \`docker stats\` reports it) plus the RSS of its containerd shim and docker-proxy; the VM's qemu process RSS. Disk: the app image's size; the VM disk image's allocated blocks; app/dist plus the Node.js executable for the host process.`,
+    `- Per route: the load driver's record of every request, grouped by path; each run's percentiles, medians over runs.`,
     '',
   );
   return lines.join('\n');

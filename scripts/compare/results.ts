@@ -2,11 +2,17 @@
 // a run can be re-rendered (npm run compare -- --report-only DIR) and the generator tested on fixtures.
 import { z } from 'zod';
 import { AppStatusSchema, ResourceUseSchema } from '../../harness/app-probe.ts';
+import { HostMemorySchema } from '../../harness/footprint.ts';
 import { ENVIRONMENT_NAMES } from '../../harness/environments/environment.ts';
 import { LoadResultSchema, type LoadResult } from '../../harness/load-driver.ts';
 
-/** The schema version of results.json: a file of another version is refused, not misread. */
-export const RESULTS_VERSION = 1;
+/**
+ * The schema version of results.json: a file of another version is refused, not misread. Version 2
+ * added only optional fields (host footprint, disk, saturation precision), so a version-1 file is read
+ * as a version-2 file without them.
+ */
+export const RESULTS_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
 
@@ -15,6 +21,8 @@ export const RunSettingsSchema = z.object({
   rates: z.array(z.number().positive()),
   /** Keep stepping beyond `rates` by this factor until every path saturates (0: only the given rates). */
   stepFactor: z.number().nonnegative(),
+  /** Bisect each path's saturation bracket until (first saturated − highest sustained) / sustained ≤ this (0: off). */
+  precision: z.number().nonnegative().default(0),
   maxRate: z.number().positive(),
   repetitions: z.number().int().positive(),
   durationSeconds: z.number().positive(),
@@ -34,6 +42,10 @@ export const EnvironmentRecordSchema = z.object({
   skipped: z.string().optional(),
   facts: z.record(z.string(), z.string()),
   status: AppStatusSchema.optional(),
+  /** What it stores on the host's disk to run the app. */
+  disk: z.object({ what: z.string(), mib: z.number().nonnegative() }).optional(),
+  /** What it costs the host in memory, started and idle, before any load. */
+  idleFootprint: HostMemorySchema.optional(),
 });
 export type EnvironmentRecord = z.infer<typeof EnvironmentRecordSchema>;
 
@@ -45,6 +57,8 @@ export const WindowSchema = z.object({
   repetition: z.number().int().nonnegative(),
   load: LoadResultSchema,
   resources: ResourceUseSchema.optional(),
+  /** What the environment cost the host in memory during the window (harness/footprint.ts). */
+  hostMemory: HostMemorySchema.optional(),
   /** The environment could not keep up: requests dropped or failed beyond the tolerance, or late. */
   saturated: z.boolean(),
 });
@@ -61,6 +75,12 @@ export const ResultsSchema = z.object({
   machine: z.record(z.string(), z.string()),
   environments: z.array(EnvironmentRecordSchema),
   startupMs: z.partialRecord(EnvironmentNameSchema, z.array(z.number().nonnegative())),
+  /** Where each start's time went, as the copy tells it (a VM guest's boot phases, seconds), per start. */
+  startupPhases: z
+    .partialRecord(EnvironmentNameSchema, z.record(z.string(), z.array(z.number().nonnegative())))
+    .optional(),
+  /** Start-up of a stopped copy started again (`docker start`), where the environment has one. */
+  restartMs: z.partialRecord(EnvironmentNameSchema, z.array(z.number().nonnegative())).optional(),
   windows: z.array(WindowSchema),
 });
 export type Results = z.infer<typeof ResultsSchema>;
@@ -84,11 +104,11 @@ export function parseResults(text: string, source: string): Results {
     throw new Error(`${source} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const version = (data as { version?: unknown } | null)?.version;
-  if (version !== RESULTS_VERSION)
+  if (!READABLE_VERSIONS.includes(version))
     throw new Error(
-      `${source} is not a compare results file of version ${RESULTS_VERSION} (its version: ${JSON.stringify(version)})`,
+      `${source} is not a compare results file of version ${READABLE_VERSIONS.join(' or ')} (its version: ${JSON.stringify(version)})`,
     );
-  const parsed = ResultsSchema.safeParse(data);
+  const parsed = ResultsSchema.safeParse({ ...(data as object), version: RESULTS_VERSION });
   if (!parsed.success)
     throw new Error(`${source} is not a valid compare results file:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;

@@ -2,6 +2,7 @@
 // every environment at stepped rates, A/B interleaved, repeated, warm-up discarded. Returns results.json's
 // content; on Ctrl-C (signal) it stops at once and returns what it has, marked incomplete.
 import { readStatus, watchResources } from '../../harness/app-probe.ts';
+import { type FootprintReader, toHostMemory, watchFootprint } from '../../harness/footprint.ts';
 import type { Environment, LoadPath, Started } from '../../harness/environments/environment.ts';
 import { attack } from '../../harness/load-driver.ts';
 import { REQUEST_MIX, TRIVIAL } from '../../loadtests/lib/mix.ts';
@@ -84,12 +85,20 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
         await started.stop();
         if (started.startupMs === undefined) continue;
         (results.startupMs[env.name] ??= []).push(started.startupMs);
+        for (const [phase, value] of Object.entries(started.phases ?? {}))
+          (((results.startupPhases ??= {})[env.name] ??= {})[phase] ??= []).push(value);
         log(`start-up ${i + 1}/${s.startups} ${env.name}: ${fmt(started.startupMs, 0)} ms`);
+        if (env.startExisting) {
+          check();
+          const ms = await env.startExisting();
+          ((results.restartMs ??= {})[env.name] ??= []).push(ms);
+          log(`start-up ${i + 1}/${s.startups} ${env.name}, stopped copy started again: ${fmt(ms, 0)} ms`);
+        }
       }
     }
 
     // The copies under load, and the proof that they got the same resources.
-    const paths: (LoadPath & { environment: Environment['name'] })[] = [];
+    const paths: (LoadPath & { environment: Environment['name']; footprint?: FootprintReader })[] = [];
     const statuses: Fairness[] = [];
     for (const env of available) {
       check();
@@ -100,14 +109,27 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
         throw new Error(
           `${started.paths[0]!.url}/status says environment "${status.environment}", expected "${env.name}"`,
         );
-      results.environments.push({ name: env.name, facts: await env.describe(), status });
+      const idle = started.footprint?.();
+      const disk = await env.disk?.().catch(() => undefined);
+      results.environments.push({
+        name: env.name,
+        facts: await env.describe(),
+        status,
+        ...(disk ? { disk } : {}),
+        ...(idle ? { idleFootprint: toHostMemory(idle) } : {}),
+      });
       statuses.push({
         name: env.name,
         cpus: status.limits.cpus,
         memory: status.limits.memory_bytes,
         tracing: status.telemetry?.tracing,
       });
-      for (const p of started.paths) paths.push({ ...p, environment: env.name });
+      for (const p of started.paths)
+        paths.push({
+          ...p,
+          environment: env.name,
+          ...(started.footprint ? { footprint: started.footprint } : {}),
+        });
     }
     const mismatch = unfairness(statuses);
     if (mismatch && !ctx.allowUnequalLimits)
@@ -118,12 +140,9 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
     log(`load paths: ${paths.map((p) => `${p.label} ${p.url}${p.note ? ` [${p.note}]` : ''}`).join(', ')}`);
 
     const mix = s.mix === 'trivial' ? [TRIVIAL] : REQUEST_MIX;
-    const saturatedAt = new Map<string, number>();
-    const rates = [...s.rates];
-    for (let r = 0; r < rates.length; r++) {
-      const rate = rates[r]!;
-      const active = paths.filter((p) => !saturatedAt.has(p.label));
-      if (active.length === 0) break;
+    type Path = (typeof paths)[number];
+    /** Warm-up, then `repetitions` runs of each path at `rate`, interleaved; true per path that saturated. */
+    const measure = async (active: readonly Path[], rate: number): Promise<Set<string>> => {
       const load = (p: LoadPath, seconds: number) =>
         attack({
           vegeta: ctx.vegeta,
@@ -142,14 +161,18 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
           await load(p, s.warmupSeconds);
         }
       }
+      const saturatedPaths = new Set<string>();
       for (let rep = 0; rep < s.repetitions; rep++) {
         for (const p of rotate(active, rep)) {
           check();
           const watcher = watchResources(p.url);
+          const host = p.footprint ? watchFootprint(p.footprint) : undefined;
           const result = await load(p, s.durationSeconds);
           const resources = await watcher.stop();
+          const hostMemory = await host?.stop();
           check(); // an interrupted window is incomplete: not recorded
           const saturated = isSaturated(result);
+          if (saturated) saturatedPaths.add(p.label);
           results.windows.push({
             environment: p.environment,
             path: p.label,
@@ -158,6 +181,7 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
             repetition: rep + 1,
             load: result,
             ...(resources ? { resources } : {}),
+            ...(hostMemory ? { hostMemory } : {}),
             saturated,
           });
           log(
@@ -166,15 +190,27 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
               (resources
                 ? `, CPU ${fmt(resources.cpuCores, 2)} cores, RSS ${fmt(resources.rssMaxMiB, 0)} MiB`
                 : '') +
+              (hostMemory ? `, host ${fmt(hostMemory.maxMiB, 0)} MiB` : '') +
               (saturated ? '  ← saturated' : ''),
           );
         }
       }
+      return saturatedPaths;
+    };
+
+    const saturatedAt = new Map<string, number>();
+    const sustainedAt = new Map<string, number>();
+    const rates = [...s.rates];
+    for (let r = 0; r < rates.length; r++) {
+      const rate = rates[r]!;
+      const active = paths.filter((p) => !saturatedAt.has(p.label));
+      if (active.length === 0) break;
+      const saturatedNow = await measure(active, rate);
       for (const p of active) {
-        if (results.windows.some((w) => w.path === p.label && w.rate === rate && w.saturated)) {
+        if (saturatedNow.has(p.label)) {
           saturatedAt.set(p.label, rate);
           log(`${p.label} saturated at ${rate} req/s: not driven higher`);
-        }
+        } else sustainedAt.set(p.label, rate);
       }
       const next = Math.round(rate * s.stepFactor);
       if (
@@ -184,6 +220,24 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
         paths.some((p) => !saturatedAt.has(p.label))
       )
         rates.push(next);
+    }
+
+    // Each saturated path's bracket (highest sustained, first saturated) halved until it is within
+    // `precision` of the sustained rate: a ×1.5 step alone leaves the maximum uncertain by 50 %.
+    for (const p of paths) {
+      let bad = saturatedAt.get(p.label);
+      let good = sustainedAt.get(p.label);
+      if (s.precision <= 0 || bad === undefined || good === undefined) continue;
+      while ((bad - good) / good > s.precision) {
+        const mid = Math.round((good + bad) / 2);
+        if (mid === good || mid === bad) break;
+        log(`${p.label}: maximum between ${good} and ${bad} req/s; trying ${mid}`);
+        if ((await measure([p], mid)).has(p.label)) bad = mid;
+        else good = mid;
+      }
+      log(
+        `${p.label}: sustains ${good} req/s, saturates at ${bad} (${fmt((100 * (bad - good)) / good)} % apart)`,
+      );
     }
     results.complete = true;
   } catch (error) {

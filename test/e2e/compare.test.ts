@@ -7,9 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processes } from '../../harness/footprint.ts';
 import { freePort } from '../../harness/ports.ts';
 import type { Results } from '../../scripts/compare/results.ts';
 import { APP_IMAGE, dockerUnavailable, skipLoudly } from '../helpers/images.ts';
+import { vmUnavailable } from '../helpers/vm.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const vegeta = join(process.env.CB_BIN_DIR ?? '/nonexistent', 'vegeta');
@@ -111,6 +113,9 @@ describe.skipIf(skip)('npm run compare -- --quick (native and container, real lo
   it('measured start-up 5 times per environment and every run of every path, interleaved', () => {
     expect(results.startupMs.native).toHaveLength(5);
     expect(results.startupMs.container).toHaveLength(5);
+    // The stopped container started again (`docker start`), next to `docker run`.
+    expect(results.restartMs?.container).toHaveLength(5);
+    expect(results.restartMs?.native).toBeUndefined();
     const paths = [...new Set(results.windows.map((w) => w.path))];
     expect(paths).toContain('native');
     expect(paths).toContain('container (published port)');
@@ -123,6 +128,44 @@ describe.skipIf(skip)('npm run compare -- --quick (native and container, real lo
       expect(w.load.latencyMs.p99).toBeGreaterThan(0);
       expect(w.resources?.rssMaxMiB).toBeGreaterThan(20);
     }
+  });
+
+  it('read what each environment costs the host: idle, under load (with its parts), and on disk', () => {
+    const byName = Object.fromEntries(results.environments.map((e) => [e.name, e]));
+    expect(Object.keys(byName.native?.idleFootprint?.parts ?? {})).toEqual(['process tree']);
+    expect(Object.keys(byName.container?.idleFootprint?.parts ?? {}).sort()).toEqual([
+      'cgroup',
+      'containerd-shim',
+      'docker-proxy',
+    ]);
+    for (const name of ['native', 'container'] as const) {
+      // An idle Node.js app is tens of MiB resident; a reading of 0 or of gigabytes is a wrong source.
+      expect(byName[name]?.idleFootprint?.maxMiB, name).toBeGreaterThan(20);
+      expect(byName[name]?.idleFootprint?.maxMiB, name).toBeLessThan(512);
+      expect(byName[name]?.disk?.mib, name).toBeGreaterThan(10);
+    }
+    for (const w of results.windows) {
+      expect(w.hostMemory?.maxMiB, `${w.path} run ${w.repetition}`).toBeGreaterThan(20);
+      // The route-by-route record of every request is kept for the per-route table.
+      expect(Object.keys(w.load.breakdown?.byRoute ?? {})).toContain('/api/cpu');
+    }
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain("## The seed's table");
+    expect(report).toMatch(/\| host memory, largest under load at 20 req\/s \(MiB\) \| \d/);
+    expect(report).toContain('## Per route, at 20 req/s');
+    expect(report).toMatch(/\| `\/api\/cpu` \| [\d.]+ \/ [\d.]+ \|/);
+    expect(existsSync(join(out, 'latency-per-route.svg'))).toBe(true);
+  });
+
+  it('--baseline writes the two runs side by side (here the run against itself: no difference)', () => {
+    const file = join(out, 'results.json');
+    execFileSync(process.execPath, ['scripts/compare/cli.ts', '--report-only', out, '--baseline', file], {
+      cwd: repo,
+    });
+    const diff = readFileSync(join(out, 'baseline.md'), 'utf8');
+    expect(diff).toContain('# Two compare runs side by side');
+    expect(diff).toMatch(/\| response time p50 \(ms\) \| native \| [^|]+\| [^|]+\| 0\.0 % \(not significant/);
+    expect(diff).not.toContain('different settings');
   });
 
   it('records the machine and the userland-proxy setting of the published path', () => {
@@ -173,3 +216,59 @@ describe.skipIf(skip)('npm run compare: interruption and bad input', () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe.skipIf(skip ?? vmUnavailable())(
+  'npm run compare -- --vm qemu (the VM booted by the command, emulated)',
+  () => {
+    it('powers the provisioned VM on for every start, times it to the first 200, and reads the guest’s timeline', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'cb-compare-vm-'));
+      const run = await compare([
+        '--environments',
+        'vm',
+        '--vm',
+        'qemu',
+        '--startups',
+        '2',
+        '--rates',
+        '2',
+        '--step-factor',
+        '0',
+        '--repetitions',
+        '1',
+        '--duration',
+        '10',
+        '--warmup',
+        '0',
+        '--out',
+        out,
+      ]);
+      console.log(run.stdout);
+      expect(run.code, run.stderr).toBe(0);
+      const results = readResults(out);
+      const vm = results.environments.find((e) => e.name === 'vm');
+      expect(vm?.facts.acceleration).toMatch(/^EMULATED \(qemu TCG, booted by the compare\)/);
+      // Power-on → first 200: a TCG boot takes tens of seconds; under a second would be a copy left running.
+      expect(results.startupMs.vm).toHaveLength(2);
+      for (const ms of results.startupMs.vm!) expect(ms).toBeGreaterThan(5000);
+      expect(results.startupPhases?.vm?.kernel).toHaveLength(2);
+      expect(results.startupPhases?.vm?.['app unit active (since kernel start)']).toHaveLength(2);
+      // The whole qemu process is the VM's cost to the host: more than its 512 MiB guest is not unusual.
+      expect(vm?.idleFootprint?.parts.qemu).toBeGreaterThan(100);
+      expect(vm?.disk?.what).toMatch(/^VM disk .*provisioned-[0-9a-f]{12}\.img$/);
+      const [w] = results.windows;
+      expect(w?.load.ok).toBe(20);
+      expect(w?.hostMemory?.parts.qemu).toBeGreaterThan(100);
+      const report = readFileSync(join(out, 'report.md'), 'utf8');
+      expect(report).toContain('| vm (EMULATED) |');
+      expect(report).toMatch(
+        /Where the vm's start-up went, as the guest tells it \(medians over the starts, seconds\): kernel [\d.]+/,
+      );
+      // Nothing left running: the next VM test needs the forwarded ports.
+      expect(
+        processes().filter(
+          (p) => /^\S*qemu-system/.test(p.cmdline) && p.cmdline.includes('cloud-benchmark-vm'),
+        ),
+      ).toEqual([]);
+    }, 1_500_000);
+  },
+);

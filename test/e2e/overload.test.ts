@@ -40,8 +40,9 @@ function probeThroughout(url: string) {
     return fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) }).then(
       async (r) => (await r.arrayBuffer(), r.status),
       (e: unknown) => {
-        const cause =
-          e instanceof Error ? `${e.name}: ${e.message}${e.cause ? ` (${String(e.cause)})` : ''}` : String(e);
+        const inner = e instanceof Error ? e.cause : undefined;
+        const why = inner instanceof Error ? ` (${inner.name}: ${inner.message})` : '';
+        const cause = e instanceof Error ? `${e.name}: ${e.message}${why}` : String(e);
         failures.push(
           `${path} sent at ${((sent - t0) / 1000).toFixed(1)} s, failed after ${(performance.now() - sent).toFixed(0)} ms: ${cause}`,
         );

@@ -34,7 +34,7 @@ export function interpolate(expr: string, interval = '1m'): string {
     .replaceAll('$__rate_interval', interval)
     .replaceAll('$__interval', interval)
     .replaceAll('$__auto', interval)
-    .replace(/\$(environment|route|testid)\b/g, '.*');
+    .replace(/\$(environment|route|testid|run_id)\b/g, '.*');
 }
 
 export function panelQueries(): PanelQuery[] {

@@ -20,7 +20,7 @@ describe('Grafana dashboards (grafana/src → grafana/dashboards)', () => {
         encoding: 'utf8',
       },
     );
-    expect(out).toMatch(/dashboards: 5 up to date/);
+    expect(out).toMatch(/dashboards: 6 up to date/);
   });
 
   it('have unique UIDs, and every panel a title, a description, a unit and queries', () => {

@@ -3,22 +3,13 @@
 // remote-written into a Prometheus started for this test, and the dashboards' own expressions (from the
 // committed JSON) must give exact answers: one 503 among 10 000 requests is 0.0001 failed, not the ≈0.5
 // an average of k6's per-series rates gives; the offered rate exists while nothing was dropped.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pushTimeseries } from 'prometheus-remote-write';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort } from '../../harness/ports.ts';
-import { toolchainCache } from '../../app/test/helpers/go-tool.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { panelQueries } from '../helpers/dashboards.ts';
 import { skipLoudly } from '../helpers/images.ts';
+import { prometheusMissing, startPrometheus, type TestPrometheus } from '../helpers/prometheus.ts';
 
-const prometheusBin = join(process.env.CB_BIN_DIR ?? join(toolchainCache(), 'bin'), 'prometheus');
-const skip = skipLoudly(
-  'k6 panel arithmetic on Prometheus',
-  existsSync(prometheusBin) ? undefined : `${prometheusBin} is not built (run scripts/toolchain.sh)`,
-);
+const skip = skipLoudly('k6 panel arithmetic on Prometheus', prometheusMissing());
 
 const STEP_MS = 5000; // k6's default remote-write push interval
 const END = Math.floor(Date.now() / STEP_MS) * STEP_MS;
@@ -90,17 +81,10 @@ const K6_SERIES: Series[] = [
   ),
 ];
 
-let prometheus: ChildProcess | undefined;
+let prometheus: TestPrometheus | undefined;
 let url = '';
-const dir = mkdtempSync(join(tmpdir(), 'cb-k6-prom-'));
 
-async function query(expr: string): Promise<{ metric: Labels; value: [number, string] }[]> {
-  const params = new URLSearchParams({ query: expr, time: String(END / 1000) });
-  const res = await fetch(`${url}/api/v1/query?${params.toString()}`);
-  const body = (await res.json()) as { status: string; error?: string; data: { result: never[] } };
-  if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-  return body.data.result;
-}
+const query = (expr: string) => prometheus!.query(expr, END);
 
 /**
  * The expression of one panel of the committed dashboard JSON (the query whose legend ends with
@@ -115,26 +99,8 @@ function panelExpr(dashboard: string, panel: string, legend?: string): string {
 
 beforeAll(async () => {
   if (skip) return;
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  writeFileSync(join(dir, 'prometheus.yml'), 'global: {}\n');
-  prometheus = spawn(
-    prometheusBin,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-    ],
-    { stdio: 'ignore' },
-  );
-  await vi.waitFor(
-    async () => {
-      if (prometheus?.exitCode !== null) throw new Error(`prometheus exited with ${prometheus?.exitCode}`);
-      expect((await fetch(`${url}/-/ready`)).status).toBe(200);
-    },
-    { timeout: 60_000, interval: 200 },
-  );
+  prometheus = await startPrometheus();
+  url = prometheus.url;
   const res = await pushTimeseries(K6_SERIES, {
     url: `${url}/api/v1/write`,
     fetch: globalThis.fetch as never,
@@ -142,9 +108,8 @@ beforeAll(async () => {
   expect(res.status, res.errorMessage).toBeLessThan(300);
 }, 90_000);
 
-afterAll(() => {
-  prometheus?.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  await prometheus?.[Symbol.asyncDispose]();
 });
 
 describe.skipIf(skip)('k6 panels on k6-shaped series in the real Prometheus', () => {
