@@ -160,6 +160,22 @@ describe('admission', () => {
     expect(h.shed.map((s) => s.reason)).toEqual(['queue_delay']);
   });
 
+  it('does not refuse within the turn that drains one long pause, however long that turn takes', () => {
+    const h = harness({ maxInFlight: 100, maxQueueDelayMs: 5, queueDelayIntervalMs: 100 });
+    h.idle(10);
+    h.request('/api/cpu');
+    h.endTurn();
+    h.advance(400); // a 400 ms pause (a mark-compact): the requests it held arrive in one turn
+    for (let i = 0; i < 60; i++) {
+      expect(h.request('/api/json').admitted).toBe(true);
+      h.advance(3); // 180 ms of work in this one turn
+    }
+    h.endTurn();
+    h.idle(1); // low load: the loop waits for I/O again, the queue is gone
+    expect(h.request('/api/json').admitted).toBe(true);
+    expect(h.shed).toEqual([]);
+  });
+
   it('never refuses the first request of a turn, however busy the loop was before it', () => {
     const h = harness({ maxInFlight: 100, maxQueueDelayMs: 1 });
     for (let i = 0; i < 5; i++) {

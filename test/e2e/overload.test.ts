@@ -1,10 +1,12 @@
 // Overload: the built app as a host process in the compared limits (1 CPU, 512 MiB cgroup), driven at
 // twice and four times the rate it sustains (open model, up to 4000 requests in flight), each followed
-// by a minute at half that rate. Asserted: only 200 and 503 answers, no connection reset, probes and
-// /metrics answer throughout, memory under the limit, the same process, the minute after served in
-// full; at 2× also no client timeout and goodput ≥ 90 % of the sustained rate. The targets not yet met
-// on this machine (no timeout at 4× at the onset, 503s within 50 ms at p99) are printed with a verdict
-// every run (docs/reliability.md).
+// by a minute at half that rate. Asserted: only 200 and 503 answers, no connection reset, /health and
+// /metrics answer throughout on a kept-alive connection (as Prometheus scrapes), memory under the
+// limit, the same process, the minute after served in full; at 2× also no client timeout and goodput
+// ≥ 90 % of the sustained rate. The targets not yet met on this machine (no timeout at 4× at the onset,
+// probes on new connections at 4×, 503s within 50 ms at p99) are printed with a verdict every run
+// (docs/reliability.md).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,40 +29,78 @@ const MEMORY_MIB = Number(versions.BENCH_MEMORY_MIB);
 const OVERLOAD_SECONDS = 30;
 const RECOVERY_SECONDS = 60;
 
-/** Probes /health and /metrics every 100 ms, and samples the RSS, until stopped. */
-function probeThroughout(url: string) {
-  const statuses: number[] = [];
-  // Each unanswered probe, with when it was sent and why it failed, so a failure says where it came from.
-  const failures: string[] = [];
-  const t0 = performance.now();
+/**
+ * The prober, a plain `node` of its own (under `CI=true` this file runs with V8 coverage, which slowed
+ * the test process's own reading of /metrics past the timeout on two saturated cores; a real prober is
+ * not instrumented). Two kinds of probe, 5 s timeout each:
+ * - kept alive: /health and /metrics on one connection opened before the overload, as Prometheus
+ *   scrapes (its connections stay open);
+ * - new connection: /health on a fresh connection every time, as the kubelet and Docker health checks
+ *   probe. At the onset of an overload such a connection waits in the listen queue behind the clients'
+ *   thousands (docs/reliability.md).
+ * It prints "ready" once the kept-alive connection is open, probes until its stdin closes, then prints
+ * each kind's statuses and every unanswered probe (when sent, how long it waited, why).
+ */
+const PROBER = `
+import http from 'node:http';
+const url = process.argv[1];
+const t0 = performance.now();
+const kept = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const result = { kept: [], fresh: [], failures: [] };
+let probing = true;
+process.stdin.on('end', () => (probing = false)).resume();
+function get(path, agent, kind) {
+  const sent = performance.now();
+  return new Promise((resolve) => {
+    const fail = (why) => {
+      result.failures.push(kind + ' ' + path + ' sent at ' + ((sent - t0) / 1000).toFixed(1) + ' s, failed after ' + (performance.now() - sent).toFixed(0) + ' ms: ' + why);
+      resolve(0);
+    };
+    const req = http.get(url + path, { agent, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', (e) => fail(e.message));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 5000 ms')));
+    req.on('error', (e) => fail(e.message));
+  });
+}
+let ready = false;
+while (probing) {
+  result.kept.push(await get('/health', kept, 'kept-alive'), await get('/metrics', kept, 'kept-alive'));
+  if (!ready) (ready = true), process.stdout.write('ready\\n');
+  result.fresh.push(await get('/health', false, 'new-connection'));
+  await new Promise((r) => setTimeout(r, 100));
+}
+process.stdout.write(JSON.stringify(result), () => process.exit(0));
+`;
+
+/** Probes from a process of its own (PROBER), and samples the RSS, until stopped; resolves once probing. */
+async function probeThroughout(url: string) {
   const resources = watchResources(url, 250);
-  let probing = true;
-  const get = (path: string) => {
-    const sent = performance.now();
-    return fetch(`${url}${path}`, { signal: AbortSignal.timeout(5000) }).then(
-      async (r) => (await r.arrayBuffer(), r.status),
-      (e: unknown) => {
-        const inner = e instanceof Error ? e.cause : undefined;
-        const why = inner instanceof Error ? ` (${inner.name}: ${inner.message})` : '';
-        const cause = e instanceof Error ? `${e.name}: ${e.message}${why}` : String(e);
-        failures.push(
-          `${path} sent at ${((sent - t0) / 1000).toFixed(1)} s, failed after ${(performance.now() - sent).toFixed(0)} ms: ${cause}`,
-        );
-        return 0;
-      },
-    );
-  };
-  const done = (async () => {
-    while (probing) {
-      statuses.push(await get('/health'), await get('/metrics'));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const prober = spawn(process.execPath, ['--input-type=module', '-e', PROBER, url], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const exited = new Promise((r) => prober.once('exit', r));
+  await new Promise<void>((ready, failed) => {
+    prober.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith('ready\n')) ready();
+    });
+    void exited.then(() => failed(new Error(`the prober exited before probing: ${out}`)));
+  });
   return {
     async stop() {
-      probing = false;
-      await done;
-      return { statuses, failures, peakRss: (await resources.stop())?.rssMaxMiB ?? 0 };
+      prober.stdin.end();
+      await exited;
+      const result = JSON.parse(out.slice('ready\n'.length)) as {
+        kept: number[];
+        fresh: number[];
+        failures: string[];
+      };
+      return { ...result, peakRss: (await resources.stop())?.rssMaxMiB ?? 0 };
     },
   };
 }
@@ -100,7 +140,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
 
       for (const factor of [2, 4]) {
         const rate = sustained * factor;
-        const probes = probeThroughout(url);
+        const probes = await probeThroughout(url);
         const hard = await attack({
           vegeta,
           baseUrl: url,
@@ -110,7 +150,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
           maxWorkers: 4000,
           timeoutSeconds: 10,
         });
-        const { statuses, failures, peakRss } = await probes.stop();
+        const { kept: statuses, fresh, failures, peakRss } = await probes.stop();
         for (const f of failures) console.log(`  probe not answered: ${f}`);
         const b = hard.breakdown!;
         const goodput = (hard.statusCodes['200'] ?? 0) / OVERLOAD_SECONDS;
@@ -120,7 +160,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
             `status codes ${JSON.stringify(hard.statusCodes)}, no answer ${JSON.stringify(b.transport)}, dropped ${hard.dropped}; ` +
             `goodput ${goodput.toFixed(0)} req/s (${((100 * goodput) / sustained).toFixed(0)} % of sustained); ` +
             `p99 of 200s ${b.byStatus['200']?.latencyMs.p99.toFixed(0)} ms, of 503s ${shed?.latencyMs.p99.toFixed(1)} ms; ` +
-            `probes ${statuses.filter((s) => s === 200).length}/${statuses.length} answered 200; peak RSS ${peakRss.toFixed(0)} MiB`,
+            `probes kept alive ${statuses.filter((s) => s === 200).length}/${statuses.length} answered 200, on new connections ${fresh.filter((s) => s === 200).length}/${fresh.length}; peak RSS ${peakRss.toFixed(0)} MiB`,
         );
         const perRoute = Object.entries(b.byRoute)
           .map(
@@ -130,6 +170,10 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         console.log(`  per route: ${perRoute}`);
         // The issue's targets, each printed with its verdict; those met on this machine are asserted.
         const targets = [
+          [
+            '/health on a new connection (as the kubelet probes) answered throughout',
+            fresh.every((x) => x === 200),
+          ],
           ['no client timeout', b.transport.timeouts === 0],
           ['every request sent on time', hard.dropped === 0],
           ['goodput ≥ 90 % of sustained', goodput >= 0.9 * sustained],
@@ -148,7 +192,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         expect(statuses.length).toBeGreaterThan(0);
         expect(
           statuses.filter((s) => s !== 200),
-          '/health and /metrics during the overload',
+          '/health and /metrics on a kept-alive connection during the overload',
         ).toEqual([]);
         expect(peakRss).toBeLessThan(MEMORY_MIB);
         expect(await readStatus(url).then((st) => st.pid)).toBe(pidBefore);
@@ -165,7 +209,8 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         });
         console.log(
           `after the ${factor}× overload, at ${after.offeredRate} req/s for ${RECOVERY_SECONDS} s: ` +
-            `status codes ${JSON.stringify(after.statusCodes)}, p99 ${after.latencyMs.p99.toFixed(0)} ms`,
+            `status codes ${JSON.stringify(after.statusCodes)}, p99 ${after.latencyMs.p99.toFixed(0)} ms` +
+            (failedRoutes(after).length ? ` (${failedRoutes(after).join(', ')})` : ''),
         );
         expect(after.statusCodes).toEqual({ '200': after.expected });
         expect(after.dropped).toBe(0);

@@ -3,6 +3,8 @@
 // environment="vm") and the host process; then every dashboard panel's query against the data of all.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnApp } from '../../app/test/helpers/app-process.ts';
+import { publishSummary } from '../../scripts/compare/publish.ts';
+import { fixtureResults } from '../compare/fixtures/make-results.ts';
 import { panelQueries } from '../helpers/dashboards.ts';
 import { versions } from '../helpers/images.ts';
 import {
@@ -186,6 +188,9 @@ describe.skipIf(run.skip)(
     }, 300_000);
 
     it('returns data from Prometheus for every panel query (k6 and Loki panels: their own tests)', async () => {
+      // The Comparison report reads what `npm run compare -- --prometheus-url` writes: the command's own
+      // publishing code remote-writes a (fixture) run into the stack's Prometheus, as a user's run would.
+      expect(await publishSummary(URLS.prometheus, fixtureResults())).toBeGreaterThan(0);
       const all = panelQueries();
       const blocked = all.filter((q) => q.datasource === 'loki' || q.expr.includes('k6_'));
       console.warn(

@@ -154,14 +154,19 @@ export function admission(options: AdmissionOptions): Admission {
   // CoDel's rule (Nichols & Jacobson, RFC 8289): a burst is absorbed, a standing queue is not. The first
   // request of each turn has waited least; while that minimum stays above the target for a whole
   // interval, the queue is standing, and requests that waited longer than the target are refused.
+  // A turn whose queue was not already standing when it began is not refused: the turn that drains the
+  // backlog of one long pause (a mark-compact of a large heap) is the burst itself, however long it
+  // takes. From the next turn on, requests are refused as soon as the queue has stood for the interval.
   let aboveSince: number | undefined;
+  let standingBefore = false;
   const standing = (position: number, waitedMs: number, now: number) => {
     if (limits.queueDelayIntervalMs === 0) return true; // no burst allowance: the target alone decides
     if (position === 0) {
+      standingBefore = aboveSince !== undefined && waitedMs > limits.maxQueueDelayMs;
       if (waitedMs <= limits.maxQueueDelayMs) aboveSince = undefined;
       else aboveSince ??= now;
     }
-    return aboveSince !== undefined && now - aboveSince >= limits.queueDelayIntervalMs;
+    return standingBefore && aboveSince !== undefined && now - aboveSince >= limits.queueDelayIntervalMs;
   };
 
   return {
