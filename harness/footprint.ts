@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { type ProcInfo, processes, qemuForwarding } from './environments/processes.ts';
 
 /** One reading: the total and what it is made of (bytes), e.g. { cgroup: …, 'containerd-shim': … }. */
 export interface FootprintSample {
@@ -27,30 +28,6 @@ export const HostMemorySchema = z.object({
   parts: z.record(z.string(), z.number().nonnegative()),
 });
 export type HostMemory = z.infer<typeof HostMemorySchema>;
-
-interface ProcInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly cmdline: string;
-}
-
-/** Every readable process with its parent and command line (arguments joined by spaces). */
-export function processes(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The command name in /proc/PID/stat may hold spaces and parentheses: the fields after its last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      out.push({ pid: Number(entry), ppid, cmdline });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
 
 /** Resident set of one process in bytes (VmRSS), or 0 when it is gone or unreadable. */
 export function rssBytes(pid: number): number {
@@ -149,9 +126,7 @@ export function containerFootprint(containerId: string, hostPort?: number): Foot
 /** The qemu process that forwards `hostPort` (the VM's app port): all the guest costs the host. */
 export function qemuFootprint(hostPort: number): FootprintReader {
   return () => {
-    const qemu = processes().find(
-      (p) => /qemu-system/.test(p.cmdline) && p.cmdline.includes(`:${hostPort}-:`),
-    );
+    const qemu = qemuForwarding(hostPort);
     if (!qemu) return undefined;
     const bytes = rssBytes(qemu.pid);
     return { bytes, parts: { qemu: bytes } };
@@ -165,7 +140,7 @@ export function diskPathOf(cmdline: string): string | undefined {
 
 /** The disk image of the qemu process forwarding `hostPort`: its path, and the bytes it occupies. */
 export function qemuDisk(hostPort: number): { path: string; bytes: number } | undefined {
-  const qemu = processes().find((p) => /qemu-system/.test(p.cmdline) && p.cmdline.includes(`:${hostPort}-:`));
+  const qemu = qemuForwarding(hostPort);
   const path = qemu && diskPathOf(qemu.cmdline);
   if (!path) return undefined;
   try {

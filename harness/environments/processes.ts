@@ -1,16 +1,39 @@
-// The command lines of this machine's processes, read from /proc: how the compare learns what the
-// Docker daemon and qemu were started with, whatever their configuration files say.
+// The processes of this machine, read from /proc: how the compare learns what the Docker daemon and
+// qemu were started with, whatever their configuration files say, and which processes make up an
+// environment on the host (harness/footprint.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Every readable process's command line, arguments joined by spaces (with a trailing space). */
-export function commandLines(): string[] {
-  const lines: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+export interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Arguments joined by spaces, with a trailing space. */
+  readonly cmdline: string;
+}
+
+/** Every readable process with its parent and command line. */
+export function processes(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      lines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+      // The command name in /proc/PID/stat may hold spaces and parentheses: the fields after its last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      out.push({ pid: Number(entry), ppid, cmdline });
     } catch {
       // the process ended meanwhile
     }
   }
-  return lines;
+  return out;
+}
+
+/** Every readable process's command line. */
+export function commandLines(): string[] {
+  return processes().map((p) => p.cmdline);
+}
+
+/** The qemu process that forwards host port `port` (scripts/vm/qemu.sh, Vagrant's libvirt provider). */
+export function qemuForwarding(port: number, all: readonly ProcInfo[] = processes()): ProcInfo | undefined {
+  return all.find((p) => /qemu-system/.test(p.cmdline) && p.cmdline.includes(`:${port}-:`));
 }

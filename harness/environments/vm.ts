@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { firstHealthy } from '../app-probe.ts';
 import { qemuDisk, qemuFootprint } from '../footprint.ts';
 import { provisionedDisk, provisionEnv, Vm, VM_PORTS, VM_URL, vmImage, vmToolsMissing } from '../vm.ts';
-import { commandLines } from './processes.ts';
+import { qemuForwarding } from './processes.ts';
 import type { Environment, Started } from './environment.ts';
 
 const run = promisify(execFile);
@@ -22,12 +22,17 @@ export type Acceleration = 'hardware' | 'emulated';
  * (VirtualBox, or a remote VM): then --vm-accel must say.
  */
 export function qemuAccelFor(port: number): Acceleration | undefined {
-  for (const cmd of commandLines()) {
-    if (!/qemu-system/.test(cmd) || !cmd.includes(`:${port}-:`)) continue;
-    return /-enable-kvm|accel[= ]kvm|-accel kvm/.test(cmd) ? 'hardware' : 'emulated';
-  }
-  return undefined;
+  const cmd = qemuForwarding(port)?.cmdline;
+  if (!cmd) return undefined;
+  return /-enable-kvm|accel[= ]kvm|-accel kvm/.test(cmd) ? 'hardware' : 'emulated';
 }
+
+/** The first line of `qemu-system-x86_64 --version`, for the report's facts. */
+const qemuVersion = () =>
+  run('qemu-system-x86_64', ['--version']).then(
+    (r) => r.stdout.split('\n')[0] ?? '',
+    () => 'not installed',
+  );
 
 export function vmEnvironment(vmUrl: string | undefined, accelGiven: Acceleration | undefined): Environment {
   return {
@@ -43,10 +48,7 @@ export function vmEnvironment(vmUrl: string | undefined, accelGiven: Acceleratio
       }
     },
     async describe() {
-      const qemu = await run('qemu-system-x86_64', ['--version']).then(
-        (r) => r.stdout.split('\n')[0] ?? '',
-        () => 'not installed',
-      );
+      const qemu = await qemuVersion();
       const port = Number(new URL(vmUrl!).port || 80);
       const detected = qemuAccelFor(port);
       const accel = accelGiven ?? detected;
@@ -104,10 +106,7 @@ export function bootedVmEnvironment(log: (line: string) => void): Environment {
       }
     },
     async describe() {
-      const qemu = await run('qemu-system-x86_64', ['--version']).then(
-        (r) => r.stdout.split('\n')[0] ?? '',
-        () => 'not installed',
-      );
+      const qemu = await qemuVersion();
       return {
         url: VM_URL,
         acceleration:

@@ -3,40 +3,19 @@
 // and whether it exceeds run-to-run noise (the same permutation test as the report). Settings that
 // differ are named first: a difference in the mix or the limits explains more than any kernel.
 // A pure function of the two results files.
-import { ALPHA, compare, summarize } from '../../harness/stats.ts';
-import { bracket, pathHeader, pathsOf, ratesOf, sustained } from './report.ts';
+import { ALPHA, summarize } from '../../harness/stats.ts';
+import { at, bracket, cell, difference, pathHeader, pathsOf, ratesOf, sustained } from './report.ts';
 import type { Results, Window } from './results.ts';
 
-const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-
-function ci(values: readonly number[], d: number): string {
-  if (!values.length) return '—';
-  const s = summarize(values);
-  return s.n > 1
-    ? `${f(s.median, d)} [${f(s.low, d)}–${f(s.high, d)}] (n=${s.n})`
-    : `${f(s.median, d)} (n=1)`;
-}
-
-function verdict(current: readonly number[], baseline: readonly number[]): string {
-  if (!current.length || !baseline.length) return '—';
-  const c = compare(current, baseline);
-  const sign = c.differencePercent > 0 ? '+' : '';
-  const test = c.tooFew
-    ? 'too few samples to test'
-    : c.significant
-      ? `**significant**, p${c.pValue < 0.001 ? '<0.001' : `=${f(c.pValue, 3)}`}`
-      : `not significant, p=${f(c.pValue, 2)}`;
-  return `${sign}${f(c.differencePercent)} % (${test})`;
-}
-
-const windowsAt = (r: Results, path: string, rate: number) =>
-  r.windows.filter((w) => w.path === path && w.rate === rate);
+const ci = (values: readonly number[], d: number) => (values.length ? cell(summarize(values), d) : '—');
+const verdict = (current: readonly number[], baseline: readonly number[]) =>
+  current.length && baseline.length ? difference(current, baseline) : '—';
 
 /** The highest rate at which every given path ran unsaturated in every window of both runs. */
 export function sharedRate(a: Results, b: Results, paths: readonly string[]): number | undefined {
   const ok = (r: Results, rate: number) =>
     paths.every((p) => {
-      const ws = windowsAt(r, p, rate);
+      const ws = at(r, p, rate);
       return ws.length > 0 && ws.every((w) => !w.saturated);
     });
   const rates = ratesOf(a).filter((rate) => ratesOf(b).includes(rate) && ok(a, rate) && ok(b, rate));
@@ -122,7 +101,7 @@ export function renderDiff(
     row('start-up (ms)', p, (e && baseline.startupMs[e]) ?? [], (e && current.startupMs[e]) ?? [], 0);
     if (rate !== undefined) {
       const pick = (r: Results, fn: (w: Window) => number | undefined) =>
-        windowsAt(r, p, rate)
+        at(r, p, rate)
           .map(fn)
           .filter((v): v is number => v !== undefined);
       const both = (measure: string, fn: (w: Window) => number | undefined, d = 1) =>

@@ -38,14 +38,14 @@ export function bracket(results: Results, path: string): { good: number; bad: nu
 
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
-function cell(s: Summary | undefined, d = 1): string {
+export function cell(s: Summary | undefined, d = 1): string {
   if (!s) return '—';
   const ci = s.n > 1 ? ` [${f(s.low, d)}–${f(s.high, d)}]` : '';
   return `${f(s.median, d)}${ci} (n=${s.n})`;
 }
 
-function delta(values: readonly number[] | undefined, base: readonly number[] | undefined): string {
-  if (!values?.length || !base?.length) return '';
+/** `+32.0 % (**significant**, p=0.008)`: the difference of medians from the baseline, and its test. */
+export function difference(values: readonly number[], base: readonly number[]): string {
   const c = compare(values, base);
   const sign = c.differencePercent > 0 ? '+' : '';
   const verdict = c.tooFew
@@ -53,7 +53,11 @@ function delta(values: readonly number[] | undefined, base: readonly number[] | 
     : c.significant
       ? `**significant**, p${c.pValue < 0.001 ? '<0.001' : `=${f(c.pValue, 3)}`}`
       : `not significant, p=${f(c.pValue, 2)}`;
-  return ` ${sign}${f(c.differencePercent)} % (${verdict})`;
+  return `${sign}${f(c.differencePercent)} % (${verdict})`;
+}
+
+function delta(values: readonly number[] | undefined, base: readonly number[] | undefined): string {
+  return values?.length && base?.length ? ` ${difference(values, base)}` : '';
 }
 
 /** Paths in report order: native first (the baseline), then as they ran. */
@@ -66,7 +70,8 @@ export function ratesOf(results: Results): number[] {
   return [...new Set(results.windows.map((w) => w.rate))].sort((a, b) => a - b);
 }
 
-const at = (results: Results, path: string, rate: number) =>
+/** A path's windows at one offered rate. */
+export const at = (results: Results, path: string, rate: number) =>
   results.windows.filter((w) => w.path === path && w.rate === rate);
 
 /** The highest rate every path (of `paths`) sustained in every run: where latency and memory are compared. */
@@ -150,7 +155,8 @@ export function renderReport(results: Results): string {
     '',
   );
   push(`| | ${headers.join(' | ')} |`, `| --- | ${paths.map(() => '---').join(' | ')} |`);
-  const seedRow = (label: string, valuesOf: (path: string) => number[] | undefined, digits = 1) => {
+  /** A row of median [CI] per path, with the difference from the baseline path. */
+  const row = (label: string, valuesOf: (path: string) => number[] | undefined, digits = 1) => {
     const baseValues = base ? valuesOf(base) : undefined;
     const cells = paths.map((p) => {
       const v = valuesOf(p);
@@ -161,9 +167,9 @@ export function renderReport(results: Results): string {
   };
   const single = (label: string, valueOf: (path: string) => string | undefined) =>
     push(`| ${label} | ${paths.map((p) => valueOf(p) ?? '—').join(' | ')} |`);
-  seedRow('start-up: start command → first 200 on /health (ms)', startupOf, 0);
+  row('start-up: start command → first 200 on /health (ms)', startupOf, 0);
   if (results.restartMs && Object.keys(results.restartMs).length)
-    seedRow(
+    row(
       'start-up of a stopped copy (`docker start`) → first 200 (ms)',
       (p) => {
         const env = environmentOfPath(results, p);
@@ -181,7 +187,7 @@ export function renderReport(results: Results): string {
     );
   });
   if (rate !== undefined)
-    seedRow(`host memory, largest under load at ${rate} req/s (MiB)`, (p) =>
+    row(`host memory, largest under load at ${rate} req/s (MiB)`, (p) =>
       loadedAt(p, rate, (w) => w.hostMemory?.maxMiB),
     );
   single('disk on the host (MiB)', (p) => {
@@ -198,7 +204,7 @@ export function renderReport(results: Results): string {
   });
   if (rate !== undefined)
     for (const q of ['p50', 'p99'] as const)
-      seedRow(
+      row(
         `response time ${q} at ${rate} req/s (ms)`,
         (p) => loadedAt(p, rate, (w) => w.load.latencyMs[q]),
         2,
@@ -227,15 +233,6 @@ export function renderReport(results: Results): string {
     '',
   );
   push(`| measure | ${headers.join(' | ')} |`, `| --- | ${paths.map(() => '---').join(' | ')} |`);
-  const row = (label: string, valuesOf: (path: string) => number[] | undefined, digits = 1) => {
-    const baseValues = base ? valuesOf(base) : undefined;
-    const cells = paths.map((p) => {
-      const v = valuesOf(p);
-      if (!v?.length) return '—';
-      return cell(summarize(v), digits) + (p === base ? '' : delta(v, baseValues));
-    });
-    push(`| ${label} | ${cells.join(' | ')} |`);
-  };
   row('start-up: command → first 200 on /health (ms)', startupOf, 0);
   // Resources and latency at the highest rate all paths sustained; where a slower path (an emulated VM)
   // saturates early, again at the highest rate the others sustained, so they are compared under load too.

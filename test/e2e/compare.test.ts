@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processes } from '../../harness/footprint.ts';
+import { processes } from '../../harness/environments/processes.ts';
 import { freePort } from '../../harness/ports.ts';
 import type { Results } from '../../scripts/compare/results.ts';
 import { APP_IMAGE, dockerUnavailable, skipLoudly } from '../helpers/images.ts';

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { qemuForwarding } from '../../harness/environments/processes.ts';
 import {
   cgroupWorkingSet,
   containerCgroupDir,
@@ -74,6 +75,18 @@ describe('host footprint', () => {
       maxMiB: 3,
       parts: { a: 1, b: 2 },
     });
+  });
+
+  it('finds the qemu process by the host port it forwards, and only that one', () => {
+    const qemu = {
+      pid: 7,
+      ppid: 1,
+      cmdline:
+        'qemu-system-x86_64 -netdev user,id=net0,hostfwd=tcp:127.0.0.1:22222-:22,hostfwd=tcp:127.0.0.1:28081-:8080 ',
+    };
+    const all = [{ pid: 6, ppid: 1, cmdline: 'ssh -p 28081 ' }, qemu];
+    expect(qemuForwarding(28081, all)).toBe(qemu);
+    expect(qemuForwarding(8081, all)).toBeUndefined();
   });
 
   it('reads the disk image from a qemu command line', () => {
