@@ -47,6 +47,14 @@ export function parseVersions(text: string, source = 'versions.env'): Record<str
 
 export const versions = parseVersions(readFileSync(resolve(REPO_ROOT, 'versions.env'), 'utf8'));
 
+/** The tag of an image reference `repository:tag[@sha256:digest]` (a registry's port is not a tag). */
+export function imageTag(image: string): string {
+  const ref = image.split('@')[0]!;
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return colon > slash ? ref.slice(colon + 1) : 'latest';
+}
+
 /** The fair comparison's limits (versions.env): every copy of the app gets exactly these. */
 export const benchLimits = {
   cpus: Number(versions.BENCH_CPUS),

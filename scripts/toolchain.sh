@@ -8,11 +8,33 @@
 #   - qemu and Vagrant, and the Debian VM image that stands in for a Vagrant box (scripts/vm/)
 # and writes .toolchain.env, which points the tests' binary and image variables at those builds.
 # Idempotent and cached outside the repository (CLOUD_BENCHMARK_CACHE, see scripts/lib/common.sh).
-# On a machine with registry access none of this is needed: `docker compose` pulls the official images.
+# On a machine with registry access none of the images are needed: `docker compose` pulls the official
+# ones. CB_IMAGES=official (GitHub's runners) keeps the builds of programs but pulls the official images
+# instead of building stand-ins, and points the tests at them, so every test runs there as well.
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 started=$SECONDS
 BIN="$CLOUD_BENCHMARK_CACHE/bin"
+images=${CB_IMAGES:-local}
+[[ $images == local || $images == official ]] || die "CB_IMAGES must be local or official, not $images"
+
+# Package installs and the VM image's debootstrap need root; elsewhere they run through sudo, with the
+# same PATH and cache (sudoers' secure_path would otherwise replace PATH).
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  else
+    sudo env "PATH=$PATH" "CLOUD_BENCHMARK_CACHE=$CLOUD_BENCHMARK_CACHE" ${CB_DEBIAN_MIRROR:+"CB_DEBIAN_MIRROR=$CB_DEBIAN_MIRROR"} "$@"
+  fi
+}
+
+pull_official() {
+  local image
+  for image in "$PROMETHEUS_IMAGE" "$NODE_EXPORTER_IMAGE" "$JAEGER_IMAGE" "$OTELCOL_IMAGE"; do
+    docker pull --quiet "$image" >/dev/null
+    log "pulled $image"
+  done
+}
 
 install_cli_plugins() {
   local dir=/usr/local/lib/docker/cli-plugins
@@ -28,24 +50,42 @@ log "cache: $CLOUD_BENCHMARK_CACHE"
 step "Docker engine" bash "$REPO_ROOT/scripts/toolchain/docker-engine.sh"
 step "Go programs" bash "$REPO_ROOT/scripts/toolchain/go-programs.sh"
 step "Docker CLI plugins (compose, buildx)" install_cli_plugins
-step "local Node base image" bash "$REPO_ROOT/scripts/images/node-base.sh"
-# The app image on that base (app-image.sh builds the base only when it is missing).
 app_image=${APP_IMAGE:-cloud-benchmark/app:dev}
-step "app image" env APP_IMAGE="$app_image" bash "$REPO_ROOT/scripts/images/app-image.sh"
-step "backend images" bash "$REPO_ROOT/scripts/images/backend-images.sh"
-step "VM tools (qemu, Vagrant)" bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh"
-step "VM image" bash "$REPO_ROOT/scripts/vm/image.sh"
+if [[ $images == local ]]; then
+  step "local Node base image" bash "$REPO_ROOT/scripts/images/node-base.sh"
+  # The app image on that base (app-image.sh builds the base only when it is missing).
+  step "app image" env APP_IMAGE="$app_image" bash "$REPO_ROOT/scripts/images/app-image.sh"
+  step "backend images" bash "$REPO_ROOT/scripts/images/backend-images.sh"
+  node_image=$LOCAL_NODE_IMAGE
+  prometheus_image=$(local_tag "$PROMETHEUS_IMAGE" prometheus)
+  node_exporter_image=$(local_tag "$NODE_EXPORTER_IMAGE" node-exporter)
+  jaeger_image=$(local_tag "$JAEGER_IMAGE" jaeger)
+  otelcol_image=$(local_tag "$OTELCOL_IMAGE" otelcol)
+else
+  step "app image on the official Node image" \
+    env APP_IMAGE="$app_image" NODE_BASE_IMAGE="$NODE_IMAGE" bash "$REPO_ROOT/scripts/images/app-image.sh"
+  step "official backend images" pull_official
+  # The image-facts test checks BusyBox programs against Debian's busybox-static either way.
+  step "busybox-static" as_root bash "$REPO_ROOT/scripts/images/backend-images.sh" --busybox-only
+  node_image=$NODE_IMAGE
+  prometheus_image=$PROMETHEUS_IMAGE
+  node_exporter_image=$NODE_EXPORTER_IMAGE
+  jaeger_image=$JAEGER_IMAGE
+  otelcol_image=$OTELCOL_IMAGE
+fi
+step "VM tools (qemu, Vagrant)" as_root bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh"
+step "VM image" as_root bash "$REPO_ROOT/scripts/vm/image.sh"
 
 cat >"$REPO_ROOT/.toolchain.env" <<ENV
-# Written by scripts/toolchain.sh: the tests' binary and image variables, pointed at this machine's
-# local builds. Delete it to run against the official images.
+# Written by scripts/toolchain.sh ($images images): the tests' binary and image variables. Delete it to
+# run against the official images without the built programs.
 CB_BIN_DIR=$BIN
 CB_APP_IMAGE=$app_image
-CB_NODE_IMAGE=$LOCAL_NODE_IMAGE
-CB_PROMETHEUS_IMAGE=$(local_tag "$PROMETHEUS_IMAGE" prometheus)
-CB_NODE_EXPORTER_IMAGE=$(local_tag "$NODE_EXPORTER_IMAGE" node-exporter)
-CB_JAEGER_IMAGE=$(local_tag "$JAEGER_IMAGE" jaeger)
-CB_OTELCOL_IMAGE=$(local_tag "$OTELCOL_IMAGE" otelcol)
+CB_NODE_IMAGE=$node_image
+CB_PROMETHEUS_IMAGE=$prometheus_image
+CB_NODE_EXPORTER_IMAGE=$node_exporter_image
+CB_JAEGER_IMAGE=$jaeger_image
+CB_OTELCOL_IMAGE=$otelcol_image
 ENV
 log "wrote .toolchain.env"
 printf 'toolchain ready in %ss\n' "$((SECONDS - started))"

@@ -5,6 +5,7 @@
 # paths, ports and user (scripts/images/<name>/Dockerfile). Tagged $LOCAL_IMAGE_PREFIX/<name>:<tag of the
 # official image>, never with the official names (local_tag in scripts/lib/common.sh).
 # Usage: backend-images.sh [NAME...]   (default: all)
+#        backend-images.sh --busybox-only   (only extract busybox-static, where the official images are used)
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 
@@ -57,6 +58,11 @@ image_prometheus() { build prometheus "$PROMETHEUS_IMAGE" prometheus promtool; }
 image_node_exporter() { build node-exporter "$NODE_EXPORTER_IMAGE" node_exporter; }
 image_jaeger() { build jaeger "$JAEGER_IMAGE" jaeger; }
 image_otelcol() { build otelcol "$OTELCOL_IMAGE" otelcol observability/otel-collector/config.yaml; }
+
+if [[ ${1:-} == --busybox-only ]]; then
+  busybox_static >/dev/null
+  exit 0
+fi
 
 all=(prometheus node_exporter jaeger otelcol)
 targets=("$@")

@@ -28,7 +28,12 @@ mkdir -p "$CLOUD_BENCHMARK_CACHE"
 # an official image: same tag, local namespace (never the official name).
 export LOCAL_DEBIAN_IMAGE="$LOCAL_IMAGE_PREFIX/debian:$DEBIAN_SUITE"
 export LOCAL_NODE_IMAGE="$LOCAL_IMAGE_PREFIX/node:$NODE_VERSION-$DEBIAN_SUITE-slim"
-local_tag() { printf '%s/%s:%s\n' "$LOCAL_IMAGE_PREFIX" "$2" "${1##*:}"; }
+# image_tag IMAGE: the tag of repository:tag[@sha256:digest].
+image_tag() {
+  local ref=${1%@*}
+  printf '%s\n' "${ref##*:}"
+}
+local_tag() { printf '%s/%s:%s\n' "$LOCAL_IMAGE_PREFIX" "$2" "$(image_tag "$1")"; }
 
 # shellcheck source=scripts/lib/steps.sh
 source "$REPO_ROOT/scripts/lib/steps.sh"

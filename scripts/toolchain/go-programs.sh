@@ -99,7 +99,7 @@ build_buildx() {
 build_jaeger() {
   # Its go.mod has a replace directive, so `go install` refuses it.
   build_in_copy jaeger github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION" ./cmd/jaeger \
-    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v${JAEGER_IMAGE##*:}"
+    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$(image_tag "$JAEGER_IMAGE")"
 }
 build_compose() {
   build_in_copy docker-compose github.com/docker/compose/v5 "$COMPOSE_MODULE_VERSION" ./cmd \
@@ -108,7 +108,7 @@ build_compose() {
 build_prometheus() {
   # The Go module v0.<major><minor>.<patch> is release <major>.<minor>.<patch> (from the image tag).
   local flags
-  flags=$(prom_version_flags "${PROMETHEUS_IMAGE##*:}")
+  flags=$(prom_version_flags "$(image_tag "$PROMETHEUS_IMAGE")")
   build_in_copy prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/prometheus -ldflags "$flags"
   build_in_copy promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/promtool -ldflags "$flags"
 }

@@ -16,6 +16,8 @@ missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${need[$cmd]}")
 done
+# debootstrap verifies Debian's Release signature with these keys (Ubuntu ships them too).
+[[ -f /usr/share/keyrings/debian-archive-keyring.gpg ]] || missing+=(debian-archive-keyring)
 if [[ ${#missing[@]} -eq 0 ]]; then
   log "present: $(qemu-system-x86_64 --version | head -n 1), $(vagrant --version)"
   exit 0

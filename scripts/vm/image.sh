@@ -13,6 +13,7 @@ source "$REPO_ROOT/scripts/lib/apt-mirror.sh"
 
 PACKAGES=systemd-sysv,udev,dbus,linux-image-cloud-amd64,openssh-server,sudo,ca-certificates,iproute2,netbase,curl,xz-utils
 DISK_MIB=3072
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 key=$( (cat "$0" && echo "$DEBIAN_SUITE $PACKAGES $DISK_MIB") | sha256sum | cut -c1-12)
 dir="$CLOUD_BENCHMARK_CACHE/vm/debian-$DEBIAN_SUITE-$key"
@@ -22,7 +23,10 @@ bootstrap() {
   mirror=$(apt_mirror) || die "no Debian mirror found in apt's configuration"
   rootfs="$dir.rootfs"
   rm -rf "$rootfs"
-  debootstrap --variant=minbase --include="$PACKAGES" "$DEBIAN_SUITE" "$rootfs" "$mirror" >"$dir.debootstrap.log" 2>&1 ||
+  # The Release file's signature is checked against Debian's archive keys (debian-archive-keyring); named
+  # here so that a machine without them fails instead of bootstrapping unverified.
+  [[ -f $DEBIAN_KEYRING ]] || die "no $DEBIAN_KEYRING (install debian-archive-keyring)"
+  debootstrap --keyring="$DEBIAN_KEYRING" --variant=minbase --include="$PACKAGES" "$DEBIAN_SUITE" "$rootfs" "$mirror" >"$dir.debootstrap.log" 2>&1 ||
     die "debootstrap failed (log: $dir.debootstrap.log)"
 }
 

@@ -11,7 +11,7 @@ import { processes } from '../../harness/environments/processes.ts';
 import { freePort } from '../../harness/ports.ts';
 import type { Results } from '../../scripts/compare/results.ts';
 import { APP_IMAGE, dockerUnavailable, skipLoudly } from '../helpers/images.ts';
-import { vmUnavailable } from '../helpers/vm.ts';
+import { VM_ACCEL, vmUnavailable } from '../helpers/vm.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const vegeta = join(process.env.CB_BIN_DIR ?? '/nonexistent', 'vegeta');
@@ -220,7 +220,7 @@ describe.skipIf(skip)('npm run compare: interruption and bad input', () => {
 });
 
 describe.skipIf(skip ?? vmUnavailable())(
-  'npm run compare -- --vm qemu (the VM booted by the command, emulated)',
+  `npm run compare -- --vm qemu (the VM booted by the command, ${VM_ACCEL})`,
   () => {
     it('powers the provisioned VM on for every start, times it to the first 200, and reads the guest’s timeline', async () => {
       const out = mkdtempSync(join(tmpdir(), 'cb-compare-vm-'));
@@ -248,10 +248,15 @@ describe.skipIf(skip ?? vmUnavailable())(
       expect(run.code, run.stderr).toBe(0);
       const results = readResults(out);
       const vm = results.environments.find((e) => e.name === 'vm');
-      expect(vm?.facts.acceleration).toMatch(/^EMULATED \(qemu TCG, booted by the compare\)/);
-      // Power-on → first 200: a TCG boot takes tens of seconds; under a second would be a copy left running.
+      const kvm = process.env.CB_VM_ACCEL === 'kvm';
+      expect(vm?.facts.acceleration).toMatch(
+        kvm
+          ? /^hardware virtualization \(KVM, booted by the compare\)/
+          : /^EMULATED \(qemu TCG, booted by the compare\)/,
+      );
+      // Power-on → first 200: a boot takes seconds (tens under TCG); under one would be a copy left running.
       expect(results.startupMs.vm).toHaveLength(1);
-      for (const ms of results.startupMs.vm!) expect(ms).toBeGreaterThan(5000);
+      for (const ms of results.startupMs.vm!) expect(ms).toBeGreaterThan(kvm ? 1000 : 5000);
       expect(results.startupPhases?.vm?.kernel).toHaveLength(1);
       expect(results.startupPhases?.vm?.['app unit active (since kernel start)']).toHaveLength(1);
       // The whole qemu process is the VM's cost to the host: more than its 512 MiB guest is not unusual.
@@ -261,7 +266,7 @@ describe.skipIf(skip ?? vmUnavailable())(
       expect(w?.load.ok).toBe(20);
       expect(w?.hostMemory?.parts.qemu).toBeGreaterThan(100);
       const report = readFileSync(join(out, 'report.md'), 'utf8');
-      expect(report).toContain('| vm (EMULATED) |');
+      if (!kvm) expect(report).toContain('| vm (EMULATED) |');
       expect(report).toMatch(
         /Where the vm's start-up went, as the guest tells it \(medians over the starts, seconds\): kernel [\d.]+/,
       );

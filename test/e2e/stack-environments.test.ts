@@ -17,12 +17,12 @@ import {
   URLS,
 } from '../helpers/stack.ts';
 import { useStack } from '../helpers/stack-run.ts';
-import { VM_PORTS, VM_URL } from '../helpers/vm.ts';
+import { VM_ACCEL, VM_PORTS, VM_URL } from '../helpers/vm.ts';
 
 const run = useStack({ vm: true });
 
 describe.skipIf(run.noVm)(
-  'the VM, provisioned as Vagrant would, in the same stack (TCG emulation)',
+  `the VM, provisioned as Vagrant would, in the same stack (${VM_ACCEL})`,
   { timeout: 120_000 },
   () => {
     const env = {
@@ -37,11 +37,11 @@ describe.skipIf(run.noVm)(
 
     beforeAll(async () => {
       const sshAfter = await run.vm!.waitForSsh();
-      console.log(`VM (emulated, TCG): qemu start → ssh as vagrant in ${sshAfter.toFixed(1)} s`);
+      console.log(`VM (${VM_ACCEL}): qemu start → ssh as vagrant in ${sshAfter.toFixed(1)} s`);
       const t0 = performance.now();
       firstProvision = run.vm!.provision(env);
       console.log(
-        `provision.sh (emulated, TCG) in ${((performance.now() - t0) / 1000).toFixed(1)} s:\n${firstProvision}`,
+        `provision.sh (${VM_ACCEL}) in ${((performance.now() - t0) / 1000).toFixed(1)} s:\n${firstProvision}`,
       );
       addHostTargets('vm', `127.0.0.1:${VM_PORTS.app}`, `127.0.0.1:${VM_PORTS.nodeExporter}`);
     }, 600_000);
@@ -120,7 +120,7 @@ describe.skipIf(run.noVm)(
       expect(exposure).toBeLessThanOrEqual(2.5);
     });
 
-    it('comes back healthy after a reboot; boot → first healthy response is recorded (emulated)', async () => {
+    it(`comes back healthy after a reboot; boot → first healthy response is recorded (${VM_ACCEL})`, async () => {
       try {
         run.vm!.ssh('sudo systemctl reboot', 20_000);
       } catch {
@@ -140,7 +140,7 @@ describe.skipIf(run.noVm)(
         240_000,
       );
       console.log(
-        `VM boot → first healthy /health (emulated, TCG): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `VM boot → first healthy /health (${VM_ACCEL}): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
     }, 300_000);
   },

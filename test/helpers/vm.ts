@@ -9,3 +9,6 @@ export { offlineInputs, Vm, VM_PORTS, VM_URL, vmImage } from '../../harness/vm.t
 export function vmUnavailable(): string | undefined {
   return skipLoudly('VM tests', vmToolsMissing());
 }
+
+/** How the test VM runs, for titles and printed figures: KVM where CB_VM_ACCEL=kvm (GitHub's runners), else TCG. */
+export const VM_ACCEL = process.env.CB_VM_ACCEL === 'kvm' ? 'KVM' : 'emulated, TCG';

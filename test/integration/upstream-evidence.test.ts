@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { versions } from '../../harness/project-env.ts';
+import { imageTag, versions } from '../../harness/project-env.ts';
 
 const doc = readFileSync(resolve(import.meta.dirname, '../../docs/upstream-evidence.md'), 'utf8');
 
@@ -37,10 +37,10 @@ describe('docs/upstream-evidence.md', () => {
 
   it.each(['Loki v', 'k6 v', 'cAdvisor v', 'Grafana '])('has a section for %s at the pinned tag', (name) => {
     const tag = {
-      'Loki v': versions.LOKI_IMAGE!.split(':')[1],
-      'k6 v': versions.K6_IMAGE!.split(':')[1],
-      'cAdvisor v': versions.CADVISOR_IMAGE!.split(':v')[1],
-      'Grafana ': versions.GRAFANA_IMAGE!.split(':')[1],
+      'Loki v': imageTag(versions.LOKI_IMAGE!),
+      'k6 v': imageTag(versions.K6_IMAGE!),
+      'cAdvisor v': imageTag(versions.CADVISOR_IMAGE!).replace(/^v/, ''),
+      'Grafana ': imageTag(versions.GRAFANA_IMAGE!),
     }[name];
     expect(doc).toContain(`\n## ${name}${tag}`);
   });
