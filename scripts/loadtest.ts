@@ -7,15 +7,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { positiveInt } from '../harness/cli-options.ts';
+import { ENVIRONMENTS, type DeploymentEnvironment } from '../app/src/config/environments.ts';
 import { REPO_ROOT, versions } from '../harness/project-env.ts';
 
 const SCENARIOS = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint', 'endpoints'] as const;
-const ENVIRONMENTS = ['native', 'container', 'vm'] as const;
-// Where each environment listens by default: compose's APP_PORT, the Vagrantfile's VM_APP_PORT, npm start's PORT.
-const DEFAULT_URL: Record<(typeof ENVIRONMENTS)[number], string> = {
+// Where each environment listens by default: compose's APP_PORT, the Vagrantfile's VM_APP_PORT, npm start's
+// PORT, and `kubectl port-forward` to the chart's Service (docs/kubernetes.md) on KUBE_APP_PORT.
+const DEFAULT_URL: Record<DeploymentEnvironment, string> = {
   container: `http://127.0.0.1:${process.env.APP_PORT ?? '8080'}`,
   vm: `http://127.0.0.1:${process.env.VM_APP_PORT ?? '8081'}`,
   native: `http://127.0.0.1:${process.env.PORT ?? '8080'}`,
+  kubernetes: `http://127.0.0.1:${process.env.KUBE_APP_PORT ?? '8083'}`,
 };
 
 const program = new Command('loadtest')
@@ -43,7 +45,7 @@ const program = new Command('loadtest')
 program.parse();
 const [scenario] = program.processedArgs as [string];
 const o = program.opts<{
-  environment: (typeof ENVIRONMENTS)[number];
+  environment: DeploymentEnvironment;
   targetUrl?: string;
   rate?: string;
   duration?: string;

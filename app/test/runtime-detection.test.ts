@@ -26,7 +26,24 @@ describe('decideEnvironment', () => {
     ['Docker marker file', { containerMarkerFile: true }, 'container'],
     ['podman/nspawn variable', { containerVariable: 'podman' }, 'container'],
     ['cgroup v1 docker path', { pid1Cgroup: '12:pids:/docker/3f1c\n' }, 'container'],
-    ['kubernetes pod', { pid1Cgroup: '0::/kubepods/burstable/pod1\n' }, 'container'],
+    [
+      'kubepods cgroup without the kubelet’s marks',
+      { pid1Cgroup: '0::/kubepods/burstable/pod1\n' },
+      'container',
+    ],
+    [
+      'kubernetes pod: service-account token',
+      { containerMarkerFile: true, kubernetes: { serviceAccountToken: true, serviceHost: undefined } },
+      'kubernetes',
+    ],
+    [
+      'kubernetes pod without a token (automountServiceAccountToken: false)',
+      {
+        pid1Cgroup: '0::/kubepods/pod1\n',
+        kubernetes: { serviceAccountToken: false, serviceHost: '10.96.0.1' },
+      },
+      'kubernetes',
+    ],
     ['systemd-detect-virt docker', { systemdDetectVirt: 'docker' }, 'container'],
     ['systemd-detect-virt kvm', { systemdDetectVirt: 'kvm' }, 'vm'],
     ['systemd-detect-virt qemu (TCG)', { systemdDetectVirt: 'qemu' }, 'vm'],

@@ -1,6 +1,7 @@
 // What every scenario takes from `-e NAME=value` (or the environment). A bad value stops the run in the
 // init stage, before any request, with a message naming the variable.
-export const ENVIRONMENTS = ['native', 'container', 'vm'] as const;
+// A copy of app/src/config/environments.ts (k6 cannot import outside loadtests/); test/loadtests holds them equal.
+export const ENVIRONMENTS = ['native', 'container', 'vm', 'kubernetes'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 function text(name: string, fallback: string): string {

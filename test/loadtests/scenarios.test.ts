@@ -71,3 +71,14 @@ describe('k6 scripts: VU pools that k6 accepts', () => {
     );
   });
 });
+
+describe('k6 scripts: the environments', () => {
+  it('are the app’s own list (loadtests/ keeps a copy because k6 cannot import outside it)', async () => {
+    const { ENVIRONMENTS: app } = await import('../../app/src/config/environments.ts');
+    // By path, like the scripts above: settings.ts reads k6's globals, which this project's types lack.
+    const { ENVIRONMENTS: k6 } = (await import(resolve(DIR, 'lib/settings.ts'))) as {
+      ENVIRONMENTS: readonly string[];
+    };
+    expect(k6).toEqual(app);
+  });
+});

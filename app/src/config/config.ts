@@ -5,8 +5,9 @@ import * as z from 'zod/mini';
 
 z.config(z.locales.en()); // zod/mini ships without messages; English ones name the allowed values
 
-const ENVIRONMENTS = ['native', 'container', 'vm'] as const;
-export type DeploymentEnvironment = (typeof ENVIRONMENTS)[number];
+import { ENVIRONMENTS, type DeploymentEnvironment } from './environments.ts';
+
+export type { DeploymentEnvironment };
 
 const int = (min: number, max: number, fallback: number) =>
   z._default(

@@ -1,4 +1,5 @@
-// Where is this process running: on the bare host, in a container or in a virtual machine?
+// Where is this process running: on the bare host, in a container, in a virtual machine, or as a
+// Kubernetes pod (a container too, but scheduled, limited and reached through a Service)?
 // The decision is a pure function of probe results so it can be tested for every combination;
 // the probes that read the real machine live in `readEnvironmentProbes`.
 import { execFileSync } from 'node:child_process';
@@ -6,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { DeploymentEnvironment } from '../config/config.ts';
 
 export interface EnvironmentProbes {
+  /** The kubelet's marks on every pod: the service-account token mount, or KUBERNETES_SERVICE_HOST. */
+  readonly kubernetes?: { readonly serviceAccountToken: boolean; readonly serviceHost: string | undefined };
   /** `/.dockerenv` or `/run/.containerenv` exists. */
   readonly containerMarkerFile: boolean;
   /** The `container` variable set by systemd-nspawn, podman, LXC and others. */
@@ -45,6 +48,10 @@ export function decideEnvironment(
   override: DeploymentEnvironment | undefined,
 ): DetectedEnvironment {
   if (override) return { environment: override, reason: 'APP_ENVIRONMENT' };
+  // Before the container checks: a pod is a container, and the more specific answer wins.
+  if (probes.kubernetes?.serviceAccountToken)
+    return { environment: 'kubernetes', reason: 'service-account token' };
+  if (probes.kubernetes?.serviceHost) return { environment: 'kubernetes', reason: 'KUBERNETES_SERVICE_HOST' };
   if (probes.containerMarkerFile) return { environment: 'container', reason: 'container marker file' };
   if (probes.containerVariable)
     return { environment: 'container', reason: `container=${probes.containerVariable}` };
@@ -80,8 +87,14 @@ function runSystemdDetectVirt(): string | undefined {
   }
 }
 
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
 export function readEnvironmentProbes(): EnvironmentProbes {
   return {
+    kubernetes: {
+      serviceAccountToken: existsSync(SERVICE_ACCOUNT_TOKEN),
+      serviceHost: process.env.KUBERNETES_SERVICE_HOST || undefined,
+    },
     containerMarkerFile: existsSync('/.dockerenv') || existsSync('/run/.containerenv'),
     containerVariable: process.env.container,
     pid1Cgroup: readOr('/proc/1/cgroup', ''),
