@@ -4,9 +4,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_LAUNCH_ARGS } from '../../app/launch.ts';
+import { REPO_ROOT } from '../project-env.ts';
 import { firstHealthy } from '../app-probe.ts';
 import { assertPortFree } from '../ports.ts';
 import { processTreeFootprint } from '../footprint.ts';
@@ -53,7 +54,11 @@ export function nativeEnvironment(
       const bytes =
         readdirSync(dist).reduce((sum, f) => sum + statSync(join(dist, f)).size, 0) +
         statSync(process.execPath).size;
-      return Promise.resolve({ what: `app/dist + ${process.execPath}`, mib: bytes / 2 ** 20 });
+      // Named relative to the checkout where it lies inside it (the lockfile's `node` package).
+      const node = process.execPath.startsWith(REPO_ROOT + '/')
+        ? relative(REPO_ROOT, process.execPath)
+        : process.execPath;
+      return Promise.resolve({ what: `app/dist + ${node}`, mib: bytes / 2 ** 20 });
     },
     async cleanup() {
       await group?.remove();

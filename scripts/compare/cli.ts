@@ -1,7 +1,7 @@
 // npm run compare -- [options]: the fair native / container / VM benchmark, written as results.json,
 // report.md and SVG charts. `--help` lists the options; `--quick` is the short mode CI runs.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { appImage, benchLimits, loadToolchainEnv, REPO_ROOT } from '../../harness/project-env.ts';
 import { renderCharts } from './charts.ts';
@@ -195,7 +195,11 @@ async function write(
   if (baseline)
     writeFileSync(
       join(dir, 'baseline.md'),
-      renderDiff(baseline.results, results, { baseline: baseline.file, current: join(dir, 'results.json') }),
+      // Named relative to baseline.md, so that the names are links that work wherever the files are.
+      renderDiff(baseline.results, results, {
+        baseline: relative(dir, baseline.file),
+        current: 'results.json',
+      }),
     );
   const charts = Object.entries(await renderCharts(results));
   for (const [file, svg] of charts) writeFileSync(join(dir, file), svg);
