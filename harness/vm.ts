@@ -4,7 +4,16 @@
 // way Vagrant's shell provisioner runs it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { poll } from './poll.ts';
 import { REPO_ROOT as repo, toolchainCache, versions } from './project-env.ts';
@@ -28,13 +37,36 @@ export function vmToolsMissing(): string | undefined {
 
 /** Builds (or finds) the cached VM image; returns its directory. */
 export function vmImage(): string {
-  return execFileSync('bash', [join(repo, 'scripts/vm/image.sh')], {
+  const dir = execFileSync('bash', [join(repo, 'scripts/vm/image.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   })
     .trim()
     .split('\n')
     .at(-1)!;
+  pruneCache(/^debian-.+-[0-9a-f]{12}$/, basename(dir));
+  return dir;
+}
+
+/**
+ * Removes the VM cache's entries named like `pattern` (images of earlier image.sh versions, disks
+ * provisioned from earlier builds), each ~0.8-3 GB, keeping `keep` and the `spare` most recently used
+ * others: a second checkout on another version (CI's fresh clone beside a working copy) keeps its own.
+ * A qemu that still has a removed disk open is unaffected (the file lives until it is closed).
+ */
+export function pruneCache(pattern: RegExp, keep: string, spare = 1): string[] {
+  const dir = join(toolchainCache(), 'vm');
+  const stale = readdirSync(dir)
+    .filter((f) => pattern.test(f) && f !== keep)
+    .map((f) => ({ f, used: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.used - a.used)
+    .slice(spare)
+    .map(({ f }) => f);
+  for (const f of stale) {
+    rmSync(join(dir, f), { recursive: true, force: true });
+    rmSync(join(dir, `${f}.debootstrap.log`), { force: true });
+  }
+  return stale;
 }
 
 /** Offline inputs handed to provision.sh: the npm registry's Node.js package and the local node_exporter. */
@@ -219,7 +251,18 @@ export async function provisionedDisk(
   for (const f of readdirSync(dist).sort()) hash.update(f).update(readFileSync(join(dist, f)));
   const dir = join(toolchainCache(), 'vm');
   const disk = join(dir, `provisioned-${hash.digest('hex').slice(0, 12)}.img`);
-  if (existsSync(disk)) return disk;
+  const prune = () => {
+    const gone = pruneCache(/^provisioned-[0-9a-f]{12}\.img$/, basename(disk));
+    if (gone.length)
+      log(`removed ${gone.length} VM disk(s) provisioned from earlier builds: ${gone.join(', ')}`);
+  };
+  if (existsSync(disk)) {
+    // Its time of use, which pruning keeps the most recent by.
+    const now = new Date();
+    utimesSync(disk, now, now);
+    prune();
+    return disk;
+  }
   const partial = `${disk}.partial`;
   rmSync(partial, { force: true });
   execFileSync('cp', ['--sparse=always', join(imageDir, 'disk.img'), partial]);
@@ -246,6 +289,7 @@ export async function provisionedDisk(
     throw error;
   }
   renameSync(partial, disk);
+  prune();
   log(`provisioned disk ready after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return disk;
 }
