@@ -83,6 +83,17 @@ build_in_copy() {
   ln -sfn "$(basename "$out")" "$BIN/$name"
 }
 
+# Helm, with the version and the Kubernetes version its Makefile stamps in (client-go v0.N is Kubernetes
+# 1.N): without them `helm template` checks charts' kubeVersion against v1.20.
+build_helm() {
+  local gomod minor pkg=helm.sh/helm/v3
+  gomod=$(go mod download -json "$pkg@$HELM_MODULE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  minor=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")
+  [[ -n $minor ]] || die "no k8s.io/client-go in $gomod"
+  local k="-X $pkg/pkg/chartutil.k8sVersionMajor=1 -X $pkg/pkg/chartutil.k8sVersionMinor=$minor"
+  k="$k -X $pkg/pkg/lint/rules.k8sVersionMajor=1 -X $pkg/pkg/lint/rules.k8sVersionMinor=$minor"
+  go_install helm "$pkg/cmd/helm" "$HELM_MODULE_VERSION" "-X $pkg/internal/version.version=$HELM_MODULE_VERSION $k"
+}
 build_actionlint() { go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_MODULE_VERSION"; }
 build_vegeta() {
   go_install vegeta github.com/tsenart/vegeta/v12 "$VEGETA_MODULE_VERSION" \
@@ -132,7 +143,7 @@ build_otelcol() {
   ln -sfn "$(basename "$out")" "$BIN/otelcol"
 }
 
-all=(actionlint vegeta node_exporter buildx jaeger compose prometheus otelcol)
+all=(actionlint vegeta node_exporter buildx helm jaeger compose prometheus otelcol)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 for t in "${targets[@]}"; do

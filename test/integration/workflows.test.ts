@@ -89,7 +89,7 @@ describe('GitHub workflows', () => {
     let checked = 0;
     for (const { file, run } of runs) {
       for (const [path] of run.matchAll(
-        /(?:\.ci\/run|(?:scripts|app|test)\/[\w./-]+\.(?:sh|ts|mjs|yaml|json))/g,
+        /(?:\.ci\/run|(?:scripts|app|test)\/[\w./-]+\.(?:sh|ts|mjs|yaml|json)|deploy\/[\w./-]*\w)/g,
       )) {
         expect(existsSync(resolve(REPO_ROOT, path)), `${file}: ${path}`).toBe(true);
         checked++;
