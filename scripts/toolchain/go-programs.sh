@@ -94,6 +94,53 @@ build_helm() {
   k="$k -X $pkg/pkg/lint/rules.k8sVersionMajor=1 -X $pkg/pkg/lint/rules.k8sVersionMinor=$minor"
   go_install helm "$pkg/cmd/helm" "$HELM_MODULE_VERSION" "-X $pkg/internal/version.version=$HELM_MODULE_VERSION $k"
 }
+# The test cluster's programs (scripts/k8s/, not yet part of the default set). Kubernetes' go.mod points
+# its k8s.io/* staging modules at ./staging, which the module's zip lacks: each is replaced by the
+# published k8s.io/<name> at v0.<minor>.<patch>. One `go build` for all six shares the compiled packages;
+# the version stamps are the ones hack/lib/version.sh sets.
+build_kubernetes() {
+  local v=$KUBERNETES_MODULE_VERSION out="$BIN/kubernetes-$KUBERNETES_MODULE_VERSION"
+  local programs=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+  if [[ -x $out/kubectl && -x $out/kube-apiserver && -x $out/kubelet ]]; then
+    log "kubernetes $v cached"
+    return
+  fi
+  local dir minor=${v#v1.}
+  minor=${minor%%.*}
+  dir=$(module_copy k8s.io/kubernetes "$v")
+  rm -f "$dir/go.work" "$dir/go.work.sum"
+  sed -E -i "s#^([[:space:]]*)(k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+#\1\2 => \2 v0.${v#v1.}#" "$dir/go.mod"
+  local flags="" pkg
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    flags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  mkdir -p "$out.partial"
+  local cmds=()
+  for pkg in "${programs[@]}"; do cmds+=("./cmd/$pkg"); done
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timed_build kubernetes bash -c 'cd "$1" && shift && go build -trimpath -ldflags "$1" -o "$2/" "${@:3}"' \
+    _ "$dir" "$flags" "$out.partial" "${cmds[@]}"
+  rm -rf "$out"
+  mv "$out.partial" "$out"
+}
+# etcd's own module has replace directives; a two-line wrapper module requiring its server builds it.
+build_etcd() {
+  local out="$BIN/etcd-$ETCD_MODULE_VERSION"
+  [[ -x $out ]] && { log "etcd $ETCD_MODULE_VERSION cached"; return; }
+  local dir="$SRC/etcd-wrapper@$ETCD_MODULE_VERSION"
+  mkdir -p "$dir"
+  printf 'module cloud-benchmark/etcd\n\ngo 1.26\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_MODULE_VERSION" >"$dir/go.mod"
+  printf '%s\n' 'package main' '' 'import (' '"os"' '' '"go.etcd.io/etcd/server/v3/etcdmain"' ')' '' \
+    'func main() { etcdmain.Main(os.Args) }' >"$dir/main.go"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timed_build etcd bash -c 'cd "$1" && go mod tidy && go build -trimpath -o "$2" .' _ "$dir" "$out"
+  ln -sfn "$(basename "$out")" "$BIN/etcd"
+}
+build_coredns() { go_install coredns github.com/coredns/coredns "$COREDNS_MODULE_VERSION"; }
+build_kubeconform() {
+  go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_MODULE_VERSION" \
+    "-X main.version=${KUBECONFORM_MODULE_VERSION#v}"
+}
 build_actionlint() { go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_MODULE_VERSION"; }
 build_vegeta() {
   go_install vegeta github.com/tsenart/vegeta/v12 "$VEGETA_MODULE_VERSION" \
@@ -144,9 +191,11 @@ build_otelcol() {
 }
 
 all=(actionlint vegeta node_exporter buildx helm jaeger compose prometheus otelcol)
+# The test cluster's, built on request only until the cluster tests run in CI.
+cluster=(kubernetes etcd coredns kubeconform)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
-  declare -F "build_$t" >/dev/null || die "unknown program $t (known: ${all[*]})"
+  declare -F "build_$t" >/dev/null || die "unknown program $t (known: ${all[*]} ${cluster[*]})"
   step "build $t" "build_$t"
 done
