@@ -161,6 +161,9 @@ describe('GitHub workflows', () => {
         );
       }
       expect(w.text, w.file).not.toMatch(/node-version: ['"]?\d/);
+      // The Debian mirror is the repository's own setting, never a host written here.
+      for (const [, value] of w.text.matchAll(/CB_DEBIAN_MIRROR: (.*)/g))
+        expect(value, w.file).toBe('${{ vars.CB_DEBIAN_MIRROR }}');
     }
     // The Go the workflows install is the one the Go tools' modules name.
     const goMod = readFileSync(resolve(REPO_ROOT, 'test/tools/promql-parse/go.mod'), 'utf8');
