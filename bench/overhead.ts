@@ -15,7 +15,7 @@ import { Command, Option } from 'commander';
 import { APP_NODE_OPTIONS, REPO_LAUNCH_ARGS } from '../app/launch.ts';
 import { positiveInt, positiveNumber, type RoundOptions, withRoundOptions } from '../harness/cli-options.ts';
 import { containerEnvironment } from '../harness/environments/container.ts';
-import { freePort } from '../harness/ports.ts';
+import { assertPortFree, freePort } from '../harness/ports.ts';
 import { appImage, benchLimits } from '../harness/project-env.ts';
 import { poll } from '../harness/poll.ts';
 import {
@@ -103,12 +103,24 @@ const variants: Variant[] = [
   },
 ];
 
+/** Every process this benchmark started and that still runs: a Ctrl-C or kill stops them too. */
+const children = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    console.log(`\n${signal}: stopped the ${children.size} processes this benchmark had started`);
+    process.exit(130);
+  });
+
 function start(variant: Variant): ChildProcess {
-  return spawn(process.execPath, variant.argv, {
+  const child = spawn(process.execPath, variant.argv, {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', ...variant.env },
     stdio: ['ignore', 'ignore', 'inherit'], // stdout (the JSON logs) goes to /dev/null, as a log driver would take it
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 async function untilReady(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<number> {
@@ -180,11 +192,15 @@ console.log(
   `OTLP receiver for "full telemetry": a discard-all OTLP/HTTP sink on 127.0.0.1:${SINK_PORT} (bench/otlp-sink.ts)`,
 );
 
-const sink = spawn(process.execPath, ['bench/otlp-sink.ts'], {
-  cwd: repo,
-  env: { PATH: process.env.PATH ?? '', PORT: String(SINK_PORT) },
-  stdio: ['ignore', 'ignore', 'inherit'],
+// A copy left by an earlier run would be measured instead of the one started here.
+await Promise.all([
+  assertPortFree(APP_PORT, 'the measured server'),
+  assertPortFree(SINK_PORT, 'the OTLP sink'),
+]).catch((error: unknown) => {
+  console.error(`bench:app: ${(error as Error).message}`);
+  process.exit(1);
 });
+const sink = start({ name: 'OTLP sink', argv: ['bench/otlp-sink.ts'], env: { PORT: String(SINK_PORT) } });
 const [bare, off, full] = variants.map((v) => v.name) as [string, string, string];
 const line = (label: string, s: Summary, target: string) =>
   console.log(`  ${label.padEnd(44)} ${formatSummary(s).padEnd(22)} ${target}`);

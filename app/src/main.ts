@@ -1,7 +1,8 @@
 // The process entry point (composition root). Run it with the telemetry preload:
 //   node --enable-source-maps --import ./app/dist/preload.mjs app/dist/main.mjs   (npm start)
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
-import { onSignals } from './lifecycle/shutdown.ts';
+import { answerOwnRoutes } from './lifecycle/exit-when-ready.ts';
+import { onSignals, shutdown, type ShutdownDeps } from './lifecycle/shutdown.ts';
 import { startService } from './server.ts';
 import { getTelemetry } from './telemetry/handle.ts';
 
@@ -31,15 +32,19 @@ process.on('unhandledRejection', (reason) =>
   service.logger.error({ err: reason }, 'unhandled promise rejection'),
 );
 
-onSignals(
-  {
-    server: service.server,
-    readiness: service.readiness,
-    logger: service.logger,
-    telemetry,
-    drainMs: config.shutdownDrainMs,
-    delayMs: config.shutdownDelayMs,
-    flushTimeoutMs: FLUSH_TIMEOUT_MS,
-  },
-  (code) => process.exit(code),
-);
+const shutdownDeps: ShutdownDeps = {
+  server: service.server,
+  readiness: service.readiness,
+  logger: service.logger,
+  telemetry,
+  drainMs: config.shutdownDrainMs,
+  delayMs: config.shutdownDelayMs,
+  flushTimeoutMs: FLUSH_TIMEOUT_MS,
+};
+onSignals(shutdownDeps, (code) => process.exit(code));
+
+if (config.exitWhenReady) {
+  const answered = await answerOwnRoutes(service.url, service.logger);
+  await shutdown(shutdownDeps, 'EXIT_WHEN_READY');
+  process.exit(answered ? 0 : 1);
+}

@@ -1,9 +1,9 @@
 // Assembles the service (config → environment → logger → metrics → app) and starts listening. Used by
 // main.ts for the real process and by tests, which start it in-process on port 0.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { Server, type ServerOptions } from 'node:http';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.ts';
 import { SERVICE_VERSION } from './config/version.ts';
 import { createApp } from './http/app.ts';
@@ -37,6 +37,61 @@ export interface StartOptions {
 function baseUrl(address: AddressInfo): string {
   const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+// What http.Server gives its own sockets (allowHalfOpen: a client that half-closes still gets its answer).
+const SOCKET_OPTIONS = { allowHalfOpen: true, noDelay: true } as const;
+
+/**
+ * An HTTP server that accepts on several sockets bound to one port (SO_REUSEPORT). libuv accepts one
+ * connection per listening socket per event-loop turn (libuv 1.45 and later, commit 6c692ad "unix:
+ * don't accept() connections in a loop"); under overload a turn lasts tens of milliseconds, so one
+ * socket accepts a few dozen connections a second while a client opens hundreds: they wait in the
+ * kernel's accept queue, for seconds, unseen by admission control, and time out. Each further socket
+ * accepts one more per turn; the kernel spreads new connections over them. Their connections are
+ * handed to this server, so its timeouts, connection tracking and drain cover them; close() stops
+ * every socket.
+ */
+class SharedPortServer extends Server {
+  readonly #extra: NetServer[] = [];
+
+  /** Binds `count - 1` more sockets to the port this server listens on (call after it listens). */
+  async addAcceptSockets(count: number, host: string, backlog: number): Promise<void> {
+    const { port } = this.address() as AddressInfo;
+    for (let i = 1; i < count; i++) {
+      const socket = createNetServer(SOCKET_OPTIONS, (connection) => this.emit('connection', connection));
+      this.#extra.push(socket);
+      await listen(socket, { port, host, backlog, reusePort: true });
+    }
+  }
+
+  /**
+   * Stops every socket; `callback` runs once the connections of all of them have ended (each socket
+   * counts the connections it accepted: this server's own 'close' event sees only its own).
+   */
+  override close(callback?: (err?: Error) => void): this {
+    const others = this.#extra.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve())));
+    return super.close((err) => void Promise.all(others).then(() => callback?.(err)));
+  }
+}
+
+function listen(server: NetServer, options: Parameters<NetServer['listen']>[0]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Binds host:port without SO_REUSEPORT and lets it go: fails if anything listens there; the port. */
+async function exclusivePort(host: string, port: number): Promise<number> {
+  const probe = createNetServer();
+  await listen(probe, { port, host });
+  const bound = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return bound;
 }
 
 export async function startService(options: StartOptions): Promise<RunningService> {
@@ -77,24 +132,28 @@ export async function startService(options: StartOptions): Promise<RunningServic
     tracing: telemetry?.tracing ?? false,
   };
 
-  const server = createServer(
-    {
-      keepAliveTimeout: config.http.keepAliveTimeoutMs,
-      headersTimeout: config.http.headersTimeoutMs,
-      requestTimeout: config.http.requestTimeoutMs,
-      // How often Node checks those timeouts (default 30 s): a slow client is cut within ~1 s of its limit.
-      connectionsCheckingInterval: 1000,
-    },
-    createApp(ctx),
-  );
+  const serverOptions: ServerOptions = {
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    headersTimeout: config.http.headersTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    // How often Node checks those timeouts (default 30 s): a slow client is cut within ~1 s of its limit.
+    connectionsCheckingInterval: 1000,
+  };
+  const server = new SharedPortServer(serverOptions, createApp(ctx));
   server.on('clientError', answerClientError);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: config.port, host: config.host, backlog: config.http.listenBacklog }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // SO_REUSEPORT spreads connections over the sockets on Linux; other systems get one socket.
+  const acceptSockets = process.platform === 'linux' ? config.http.acceptSockets : 1;
+  const backlog = config.http.listenBacklog;
+  // SO_REUSEPORT would let a second copy of the service share a port it should have found taken: take the
+  // port alone first, so a port in use is still EADDRINUSE (and port 0 becomes a free port).
+  const port = acceptSockets > 1 ? await exclusivePort(config.host, config.port) : config.port;
+  await listen(server, { port, host: config.host, backlog, reusePort: acceptSockets > 1 });
+  try {
+    await server.addAcceptSockets(acceptSockets, config.host, backlog);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   url = baseUrl(server.address() as AddressInfo);
   // performance.now() counts from process start: this is the real start-up time, module loading included.
   startupSeconds = performance.now() / 1000;

@@ -57,6 +57,12 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/OTEL_SDK_DISABLED="maybe"/);
   });
 
+  it('bounds the listening sockets (HTTP_ACCEPT_SOCKETS, 1–256, 32 by default)', () => {
+    expect(loadConfig({}).http.acceptSockets).toBe(32);
+    expect(problemsOf({ HTTP_ACCEPT_SOCKETS: '0' })[0]).toMatch(/HTTP_ACCEPT_SOCKETS="0".*1/);
+    expect(problemsOf({ HTTP_ACCEPT_SOCKETS: '257' })[0]).toMatch(/HTTP_ACCEPT_SOCKETS="257".*256/);
+  });
+
   it('rejects non-integers and gRPC', () => {
     expect(problemsOf({ SHUTDOWN_DRAIN_MS: '1.5' })[0]).toMatch(/SHUTDOWN_DRAIN_MS.*integer/);
     expect(problemsOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })[0]).toMatch(/gRPC is not built in/);

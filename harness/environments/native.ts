@@ -1,11 +1,13 @@
 // The baseline: the built app as a plain host process (as `npm start` runs it), placed in a cgroup with
-// the container's CPU quota and memory limit. Each start gets an empty compile cache, as a fresh
-// container does, so start-up times compare like with like.
-import { spawn } from 'node:child_process';
+// the container's CPU quota and memory limit. Every start reads a V8 code cache made once beforehand by
+// an EXIT_WHEN_READY start with the same command, as the image's is made at its build, so start-up times
+// compare like with like.
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { REPO_LAUNCH_ARGS } from '../../app/launch.ts';
 import { REPO_ROOT } from '../project-env.ts';
 import { firstHealthy } from '../app-probe.ts';
@@ -22,6 +24,42 @@ export interface NativeCommand {
 
 export const APP_COMMAND: NativeCommand = { args: REPO_LAUNCH_ARGS };
 
+/**
+ * A code cache for `command`, filled as the image build fills its own: the app started once with
+ * EXIT_WHEN_READY (no export: the cache holds compiled modules, not what they send). Another command
+ * gets the directory empty; it fills at that command's first normal exit.
+ */
+async function codeCache(repo: string, settings: AppSettings, command: NativeCommand): Promise<string> {
+  const cache = mkdtempSync(join(tmpdir(), 'cb-compile-cache-'));
+  if (command.args.join(' ') !== APP_COMMAND.args.join(' ')) return cache;
+  try {
+    await promisify(execFile)(process.execPath, [...command.args], {
+      cwd: repo,
+      timeout: 60_000,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...appEnv(settings, 'native'),
+        HOST: '127.0.0.1',
+        PORT: '0',
+        NODE_COMPILE_CACHE: cache,
+        ...command.env,
+        EXIT_WHEN_READY: 'true',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+        LOG_LEVEL: 'warn',
+      },
+    });
+  } catch (error) {
+    rmSync(cache, { recursive: true, force: true });
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(
+      `the native app's code-cache start (EXIT_WHEN_READY) failed: ${(error as Error).message.split('\n')[0]} ${stderr ?? ''}${stdout ?? ''}`.trim(),
+      { cause: error },
+    );
+  }
+  return cache;
+}
+
 export function nativeEnvironment(
   repo: string,
   settings: AppSettings,
@@ -30,6 +68,7 @@ export function nativeEnvironment(
 ): Environment {
   let group: LimitGroup | undefined;
   let groupError: string | undefined;
+  let cache: string | undefined;
   const url = `http://127.0.0.1:${port}`;
   return {
     name: 'native',
@@ -61,6 +100,8 @@ export function nativeEnvironment(
       return Promise.resolve({ what: `app/dist + ${node}`, mib: bytes / 2 ** 20 });
     },
     async cleanup() {
+      if (cache) rmSync(cache, { recursive: true, force: true });
+      cache = undefined;
       await group?.remove();
       group = undefined;
     },
@@ -74,7 +115,7 @@ export function nativeEnvironment(
     },
     async start(): Promise<Started> {
       await assertPortFree(port, 'the native copy');
-      const cache = mkdtempSync(join(tmpdir(), 'cb-compile-cache-'));
+      cache ??= await codeCache(repo, settings, command);
       const t0 = performance.now();
       // The shell joins the cgroup, then becomes node: the app runs inside the limits from its first instruction.
       const child = spawn(
@@ -118,7 +159,6 @@ export function nativeEnvironment(
             await gone;
           }
         }
-        rmSync(cache, { recursive: true, force: true });
       };
       try {
         const startupMs = await firstHealthy(url, t0, settings.healthTimeoutMs, exited);

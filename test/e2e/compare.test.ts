@@ -240,7 +240,12 @@ describe.skipIf(skip ?? vmUnavailable())(
         '--duration',
         '10',
         '--warmup',
-        '0',
+        '5',
+        // The subject is the power-on and the guest's timeline, not the emulated guest's capacity: the
+        // default mix's heavier routes take about a second each under TCG on a busy host, where two of them
+        // in a row are a real standing queue that admission control answers 503 (as designed).
+        '--mix',
+        'trivial',
         '--out',
         out,
       ]);
@@ -263,7 +268,7 @@ describe.skipIf(skip ?? vmUnavailable())(
       expect(vm?.idleFootprint?.parts.qemu).toBeGreaterThan(100);
       expect(vm?.disk?.what).toMatch(/^VM disk .*provisioned-[0-9a-f]{12}\.img$/);
       const [w] = results.windows;
-      expect(w?.load.ok).toBe(20);
+      expect(w?.load.ok, JSON.stringify(w?.load.breakdown?.byRoute)).toBe(20);
       expect(w?.hostMemory?.parts.qemu).toBeGreaterThan(100);
       const report = readFileSync(join(out, 'report.md'), 'utf8');
       if (!kvm) expect(report).toContain('| vm (EMULATED) |');

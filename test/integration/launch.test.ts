@@ -9,10 +9,19 @@ const repo = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(resolve(repo, path), 'utf8');
 
 describe('the launch command, one definition', () => {
-  it('app/Dockerfile: CMD and NODE_OPTIONS', () => {
+  it('app/Dockerfile: CMD, the code-cache start and NODE_OPTIONS', () => {
     const dockerfile = read('app/Dockerfile');
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...launchArgs('.')]);
+    // The build's one start that fills the code cache runs the same command (the cache is keyed by flags).
+    const warm = /^RUN (\["env", "EXIT_WHEN_READY=true".*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(warm ?? '[]')).toEqual([
+      'env',
+      'EXIT_WHEN_READY=true',
+      'LOG_LEVEL=warn',
+      'node',
+      ...launchArgs('.'),
+    ]);
     expect(dockerfile).toMatch(new RegExp(`^\\s+NODE_OPTIONS=${APP_NODE_OPTIONS} \\\\$`, 'm'));
   });
 

@@ -37,6 +37,8 @@ const schema = z.object({
   APP_ENVIRONMENT: z.optional(z.enum(ENVIRONMENTS)),
   SHUTDOWN_DRAIN_MS: int(0, 120_000, 10_000),
   SHUTDOWN_DELAY_MS: int(0, 60_000, 0),
+  // Start, answer one request per probe and the lightest route, stop (the image build fills the V8 code cache so).
+  EXIT_WHEN_READY: flag(false),
 
   // Overload and slow clients: refuse (503 + Retry-After) beyond this many requests in progress, or,
   // once requests have queued longer than MAX_QUEUE_DELAY_MS (0: off) for QUEUE_DELAY_INTERVAL_MS, a
@@ -51,6 +53,10 @@ const schema = z.object({
   // Connections the kernel completes and queues until the app accepts them. Beyond it a new connection's
   // handshake is dropped and the client retries after 1 s, 3 s, 7 s: latency no one can see or shed.
   HTTP_LISTEN_BACKLOG: int(1, 65_535, 4096),
+  // Listening sockets on the one port (SO_REUSEPORT, Linux; elsewhere 1). The event loop accepts one
+  // connection per socket per turn, and an overloaded turn lasts tens of milliseconds: with one socket,
+  // new connections wait in the accept queue for seconds, where no admission rule can see or refuse them.
+  HTTP_ACCEPT_SOCKETS: int(1, 256, 32),
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000, 10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000, 30_000),
 
@@ -100,12 +106,14 @@ export interface Config {
   readonly environmentOverride: DeploymentEnvironment | undefined;
   readonly shutdownDrainMs: number;
   readonly shutdownDelayMs: number;
+  readonly exitWhenReady: boolean;
   readonly http: {
     readonly maxInFlight: number;
     readonly maxQueueDelayMs: number;
     readonly queueDelayIntervalMs: number;
     readonly keepAliveTimeoutMs: number;
     readonly listenBacklog: number;
+    readonly acceptSockets: number;
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;
   };
@@ -185,12 +193,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     environmentOverride: r.APP_ENVIRONMENT,
     shutdownDrainMs: r.SHUTDOWN_DRAIN_MS,
     shutdownDelayMs: r.SHUTDOWN_DELAY_MS,
+    exitWhenReady: r.EXIT_WHEN_READY,
     http: Object.freeze({
       maxInFlight: r.MAX_IN_FLIGHT,
       maxQueueDelayMs: r.MAX_QUEUE_DELAY_MS,
       queueDelayIntervalMs: r.QUEUE_DELAY_INTERVAL_MS,
       keepAliveTimeoutMs: r.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       listenBacklog: r.HTTP_LISTEN_BACKLOG,
+      acceptSockets: r.HTTP_ACCEPT_SOCKETS,
       headersTimeoutMs: r.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: r.HTTP_REQUEST_TIMEOUT_MS,
     }),

@@ -105,11 +105,17 @@ export function workloadRoutes(ctx: AppContext): RouteDef[] {
           // the next GC, which falls behind at hundreds of allocations per second. The process's real
           // size is the last word: past the ceiling, refuse instead of being OOM-killed.
           const rss = process.memoryUsage.rss();
-          if (rss + mb * MIB > rssCeiling) {
+          // After a burst the allocator keeps freed blocks (RSS stays high for minutes) and the next
+          // allocation reuses them: refuse only when what is live would cross the ceiling as well.
+          const live = () => {
+            const m = process.memoryUsage();
+            return m.heapUsed + m.external;
+          };
+          if (rss + mb * MIB > rssCeiling && live() + mb * MIB > rssCeiling) {
             throw retryLater(
               ProblemType.capacityExhausted,
               'Workload capacity exhausted',
-              `the process is at ${Math.round(rss / MIB)} MiB of its ${Math.round(rssCeiling / MIB)} MiB ceiling (75 % of its memory limit); retry later`,
+              `the process is at ${Math.round(rss / MIB)} MiB of its ${Math.round(rssCeiling / MIB)} MiB ceiling (75 % of its memory limit), ${Math.round(live() / MIB)} MiB of it live; retry later`,
             );
           }
           const release = acquire(ctx.budgets.memoryMb, mb, 'MiB');
