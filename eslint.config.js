@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'app/dist/', 'coverage/', 'test-results/', '.scratch/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'app/dist/',
+      'coverage/',
+      'test-results/',
+      '.scratch/',
+      'deploy/helm/*/files/k6/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -152,14 +152,28 @@ export async function attack(o: AttackOptions): Promise<LoadResult> {
     });
     // Stopped by Ctrl-C: the run is incomplete and is not recorded, so its partial file is not read.
     if (o.signal?.aborted) throw new Error('interrupted (Ctrl-C)');
-    const { stdout } = await run(o.vegeta, ['report', '-type=json', results], { maxBuffer: 16 << 20 });
-    return {
-      ...toResult(JSON.parse(stdout) as VegetaReport, o.rate, o.durationSeconds),
-      breakdown: await breakdown(o.vegeta, results),
-    };
+    return await summarize(o.vegeta, [results], o.rate, o.durationSeconds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One result from vegeta's binary results files: one run's, or several load generators' of the same run
+ * (vegeta reads them as one stream, so the percentiles are those of every request, not an average).
+ * `rate` is the total offered rate.
+ */
+export async function summarize(
+  vegeta: string,
+  files: readonly string[],
+  rate: number,
+  durationSeconds: number,
+): Promise<LoadResult> {
+  const { stdout } = await run(vegeta, ['report', '-type=json', ...files], { maxBuffer: 16 << 20 });
+  return {
+    ...toResult(JSON.parse(stdout) as VegetaReport, rate, durationSeconds),
+    breakdown: await breakdown(vegeta, files),
+  };
 }
 
 const ms = (ns: number) => ns / 1e6;
@@ -189,8 +203,8 @@ function group(latenciesNs: number[]): Group {
 }
 
 /** Every request's record, streamed from vegeta's binary results and grouped by status and by route. */
-export async function breakdown(vegeta: string, results: string): Promise<Breakdown> {
-  const child = spawn(vegeta, ['encode', '-to', 'json', results], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function breakdown(vegeta: string, results: readonly string[]): Promise<Breakdown> {
+  const child = spawn(vegeta, ['encode', '-to', 'json', ...results], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve, reject) => {

@@ -9,8 +9,8 @@ import { Command, Option } from 'commander';
 import { positiveInt } from '../harness/cli-options.ts';
 import { ENVIRONMENTS, type DeploymentEnvironment } from '../app/src/config/environments.ts';
 import { REPO_ROOT, versions } from '../harness/project-env.ts';
+import { SCENARIOS } from '../loadtests/lib/scenarios.ts';
 
-const SCENARIOS = ['smoke', 'load', 'stress', 'spike', 'soak', 'breakpoint', 'endpoints'] as const;
 // Where each environment listens by default: compose's APP_PORT, the Vagrantfile's VM_APP_PORT, npm start's
 // PORT, and `kubectl port-forward` to the chart's Service (docs/kubernetes.md) on KUBE_APP_PORT.
 const DEFAULT_URL: Record<DeploymentEnvironment, string> = {

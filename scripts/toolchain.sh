@@ -2,7 +2,7 @@
 # Makes this machine ready to run every test against real programs, with no container registry:
 #   - a Docker engine (Debian's docker.io, started when none answers)
 #   - the stack's programs built from the Go module proxy (scripts/toolchain/go-programs.sh), with
-#     docker compose and buildx installed as Docker CLI plugins
+#     docker compose installed as a Docker CLI plugin (buildx too, where built on request)
 #   - local images: a debootstrapped Debian base, a Node 24 base equivalent to the official slim image,
 #     the app image, and stand-ins for the backend images (scripts/images/)
 #   - qemu and Vagrant, and the Debian VM image that stands in for a Vagrant box (scripts/vm/)
@@ -41,15 +41,18 @@ install_cli_plugins() {
   [[ $(id -u) -eq 0 ]] || dir="$HOME/.docker/cli-plugins"
   mkdir -p "$dir"
   ln -sfn "$(readlink -f "$BIN/docker-compose")" "$dir/docker-compose"
-  ln -sfn "$(readlink -f "$BIN/docker-buildx")" "$dir/docker-buildx"
   log "$(docker compose version)"
-  log "$(docker buildx version)"
+  # buildx is built on request only (go-programs.sh buildx): `docker compose build` needs it, no test does.
+  if [[ -x $BIN/docker-buildx ]]; then
+    ln -sfn "$(readlink -f "$BIN/docker-buildx")" "$dir/docker-buildx"
+    log "$(docker buildx version)"
+  fi
 }
 
 log "cache: $CLOUD_BENCHMARK_CACHE"
 step "Docker engine" bash "$REPO_ROOT/scripts/toolchain/docker-engine.sh"
 step "Go programs" bash "$REPO_ROOT/scripts/toolchain/go-programs.sh"
-step "Docker CLI plugins (compose, buildx)" install_cli_plugins
+step "Docker CLI plugins (compose; buildx where built)" install_cli_plugins
 app_image=${APP_IMAGE:-cloud-benchmark/app:dev}
 if [[ $images == local ]]; then
   step "local Node base image" bash "$REPO_ROOT/scripts/images/node-base.sh"
@@ -73,6 +76,13 @@ else
   jaeger_image=$JAEGER_IMAGE
   otelcol_image=$OTELCOL_IMAGE
 fi
+# The Helm chart's load Job runs this image (FROM scratch: built the same in both modes).
+vegeta_image="cloud-benchmark/vegeta:${VEGETA_MODULE_VERSION#v}"
+step "load Job image" env VEGETA_IMAGE="$vegeta_image" bash "$REPO_ROOT/scripts/images/vegeta-image.sh"
+# The two-node test cluster's packages (its programs are among the Go programs); CB_TEST_CLUSTER=0: none.
+if [[ ${CB_TEST_CLUSTER:-1} != 0 ]]; then
+  step "test cluster packages" as_root bash "$REPO_ROOT/scripts/k8s/cluster.sh" packages
+fi
 step "VM tools (qemu, Vagrant)" as_root bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh"
 step "VM image" as_root bash "$REPO_ROOT/scripts/vm/image.sh"
 
@@ -86,6 +96,7 @@ CB_PROMETHEUS_IMAGE=$prometheus_image
 CB_NODE_EXPORTER_IMAGE=$node_exporter_image
 CB_JAEGER_IMAGE=$jaeger_image
 CB_OTELCOL_IMAGE=$otelcol_image
+CB_VEGETA_IMAGE=$vegeta_image
 ENV
 log "wrote .toolchain.env"
 printf 'toolchain ready in %ss\n' "$((SECONDS - started))"

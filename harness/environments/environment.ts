@@ -2,7 +2,7 @@
 // way to start a fresh copy that reports how long it took to answer /health.
 import { APP_NODE_OPTIONS } from '../../app/launch.ts';
 import type { FootprintReader } from '../footprint.ts';
-export const ENVIRONMENT_NAMES = ['native', 'container', 'vm'] as const;
+export const ENVIRONMENT_NAMES = ['native', 'container', 'vm', 'kubernetes'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
 /** One way the load reaches a copy of the app (a container has two: published port, bridge IP). */

@@ -12,6 +12,7 @@ import {
   type Environment,
   type EnvironmentName,
 } from '../../harness/environments/environment.ts';
+import { kubernetesEnvironment, type KubernetesMode } from '../../harness/environments/kubernetes.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
 import {
   type Acceleration,
@@ -57,8 +58,8 @@ const fraction = (raw: string) => {
 
 const program = new Command('compare')
   .description(
-    'Runs the same open-model load against the app as a host process (native), in a container and in a VM,\n' +
-      'with equal resource limits, and writes results.json, report.md and SVG charts.',
+    'Runs the same open-model load against the app as a host process (native), in a container, in a VM and\n' +
+      'as a Kubernetes pod, with equal resource limits, and writes results.json, report.md and SVG charts.',
   )
   .option(
     '--quick',
@@ -131,6 +132,18 @@ const program = new Command('compare')
       'hardware',
       'emulated',
     ]),
+  )
+  .addOption(
+    new Option(
+      '--kubernetes <how>',
+      'add the app as a pod (the Helm chart, one replica, same limits): "local" the two-node test cluster brought up here (scripts/k8s/cluster.sh, root); "kubeconfig" the cluster of the current kubeconfig context, whose Service and pod addresses this machine must reach',
+    ).choices(['local', 'kubeconfig']),
+  )
+  .addOption(
+    new Option('--kube-image <name>', "the app image as the cluster's nodes pull it (default: --image)"),
+  )
+  .addOption(
+    new Option('--kube-node <name>', "run the pod on this node (local: cb-node1, in this host's namespaces)"),
   )
   .addOption(
     new Option(
@@ -266,7 +279,10 @@ async function main(): Promise<number> {
     otlpEndpoint: o.otlpEndpoint as string | undefined,
     healthTimeoutMs: 30_000,
   };
-  const wanted = pick<EnvironmentName[]>('environments', ['native', 'container']);
+  const listed = pick<EnvironmentName[]>('environments', ['native', 'container']);
+  // --kubernetes adds the fourth environment to whatever is listed.
+  const wanted: EnvironmentName[] =
+    o.kubernetes && !listed.includes('kubernetes') ? [...listed, 'kubernetes'] : listed;
   const all: Record<EnvironmentName, () => Environment> = {
     native: () => nativeEnvironment(REPO_ROOT, app, o.nativePort as number),
     container: () => containerEnvironment(o.image as string, app, o.containerPort as number),
@@ -281,6 +297,13 @@ async function main(): Promise<number> {
               (line) => console.log(line),
             )
           : vmEnvironment(o.vmUrl as string | undefined, o.vmAccel as Acceleration | undefined),
+    kubernetes: () =>
+      kubernetesEnvironment(app, {
+        mode: (o.kubernetes as KubernetesMode | undefined) ?? 'kubeconfig',
+        image: (o.kubeImage as string | undefined) ?? (o.image as string),
+        ...(o.kubeNode ? { node: o.kubeNode as string } : {}),
+        log: (line) => console.log(line),
+      }),
   };
   const out = resolve(o.out as string);
   const controller = new AbortController();
@@ -313,6 +336,8 @@ async function main(): Promise<number> {
   await publish(o.prometheusUrl as string | undefined, results, log);
   if (!results.complete) {
     log(`INCOMPLETE: ${results.interruption ?? 'stopped'} (partial results kept)`);
+    // The reason on stderr too, where a caller that keeps only the errors looks.
+    console.error(`error: incomplete: ${results.interruption ?? 'stopped'}`);
     return controller.signal.aborted ? 130 : 1;
   }
   return 0;

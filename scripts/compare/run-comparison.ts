@@ -4,7 +4,7 @@
 import { readStatus, watchResources } from '../../harness/app-probe.ts';
 import { type FootprintReader, toHostMemory, watchFootprint } from '../../harness/footprint.ts';
 import type { Environment, LoadPath, Started } from '../../harness/environments/environment.ts';
-import { attack } from '../../harness/load-driver.ts';
+import { attack, failedRoutes, type LoadResult } from '../../harness/load-driver.ts';
 import { REQUEST_MIX, TRIVIAL } from '../../loadtests/lib/mix.ts';
 import { isSaturated, type Results, RESULTS_VERSION, type RunSettings } from './results.ts';
 
@@ -21,6 +21,19 @@ export interface RunContext {
 class Interrupted extends Error {}
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
+/** Extra warm-up windows a path may need after its start before one is answered in full. */
+const SETTLE_TRIES = 4;
+/** What a window that was not answered in full got instead: the failing routes' codes, requests without an answer. */
+const shortfall = (r: LoadResult) => {
+  if (r.ok >= r.expected) return '';
+  const t = r.breakdown?.transport;
+  const parts = [
+    ...failedRoutes(r),
+    ...(t && t.timeouts + t.resets + t.other > 0 ? [`no answer ${JSON.stringify(t)}`] : []),
+    ...(r.dropped > 0 ? [`dropped ${r.dropped}`] : []),
+  ];
+  return ` (short: ${parts.length > 0 ? parts.join(', ') : r.errors.slice(0, 3).join('; ')})`;
+};
 const rotate = <T>(xs: readonly T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.length]!);
 
 interface Fairness {
@@ -142,6 +155,7 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
     const mix = s.mix === 'trivial' ? [TRIVIAL] : REQUEST_MIX;
     type Path = (typeof paths)[number];
     /** Warm-up, then `repetitions` runs of each path at `rate`, interleaved; true per path that saturated. */
+    const settled = new Set<string>();
     const measure = async (active: readonly Path[], rate: number): Promise<Set<string>> => {
       const load = (p: LoadPath, seconds: number) =>
         attack({
@@ -156,10 +170,28 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
         });
       for (const p of active) {
         check();
-        if (s.warmupSeconds > 0) {
-          log(`warm-up ${p.label} at ${rate} req/s for ${s.warmupSeconds} s (discarded)`);
-          await load(p, s.warmupSeconds);
+        if (s.warmupSeconds <= 0) continue;
+        log(`warm-up ${p.label} at ${rate} req/s for ${s.warmupSeconds} s (discarded)`);
+        let warm = await load(p, s.warmupSeconds);
+        // A copy that has just started (a VM whose guest is still finishing its boot, above all under
+        // emulation) may refuse its first requests; the first warm-up of each path repeats until one
+        // window is answered in full, so the first measured run is not its start-up.
+        for (
+          let extra = 1;
+          !settled.has(p.label) && warm.ok < warm.expected && extra <= SETTLE_TRIES;
+          extra++
+        ) {
+          check();
+          log(
+            `${p.label} answered ${warm.ok}/${warm.expected} of its first warm-up${shortfall(warm)}: warming again (${extra}/${SETTLE_TRIES})`,
+          );
+          warm = await load(p, s.warmupSeconds);
         }
+        if (!settled.has(p.label) && warm.ok < warm.expected)
+          log(
+            `WARNING: ${p.label} still answered ${warm.ok}/${warm.expected} after ${SETTLE_TRIES + 1} warm-ups${shortfall(warm)}`,
+          );
+        settled.add(p.label);
       }
       const saturatedPaths = new Set<string>();
       for (let rep = 0; rep < s.repetitions; rep++) {
@@ -191,6 +223,7 @@ export async function runComparison(ctx: RunContext): Promise<Results> {
                 ? `, CPU ${fmt(resources.cpuCores, 2)} cores, RSS ${fmt(resources.rssMaxMiB, 0)} MiB`
                 : '') +
               (hostMemory ? `, host ${fmt(hostMemory.maxMiB, 0)} MiB` : '') +
+              shortfall(result) +
               (saturated ? '  ← saturated' : ''),
           );
         }

@@ -6,6 +6,7 @@
 # official image>, never with the official names (local_tag in scripts/lib/common.sh).
 # Usage: backend-images.sh [NAME...]   (default: all)
 #        backend-images.sh --busybox-only   (only extract busybox-static, where the official images are used)
+#        backend-images.sh --busybox-path   (the same, then print its path)
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
 
@@ -61,6 +62,10 @@ image_otelcol() { build otelcol "$OTELCOL_IMAGE" otelcol observability/otel-coll
 
 if [[ ${1:-} == --busybox-only ]]; then
   busybox_static >/dev/null
+  exit 0
+fi
+if [[ ${1:-} == --busybox-path ]]; then
+  busybox_static
   exit 0
 fi
 

@@ -71,10 +71,11 @@ module_copy() {
 }
 
 # build_in_copy NAME MODULE VERSION PACKAGE [go build flags...]   (e.g. -ldflags "...")
+# VARIANT, when set, names a build with other flags (kept beside the plain one in the cache).
 build_in_copy() {
   local name=$1 module=$2 version=$3 pkg=$4
   shift 4
-  local out="$BIN/$name-$version"
+  local out="$BIN/$name-$version${VARIANT:+-$VARIANT}"
   [[ -x $out ]] && { log "$name $version cached"; return; }
   local dir
   dir=$(module_copy "$module" "$version")
@@ -136,7 +137,21 @@ build_etcd() {
   timed_build etcd bash -c 'cd "$1" && go mod tidy && go build -trimpath -o "$2" .' _ "$dir" "$out"
   ln -sfn "$(basename "$out")" "$BIN/etcd"
 }
-build_coredns() { go_install coredns github.com/coredns/coredns "$COREDNS_MODULE_VERSION"; }
+# CoreDNS with the plugins the test cluster's Corefile uses (scripts/k8s/coredns.yaml), as CoreDNS's own
+# plugin.cfg mechanism allows: the full set builds the AWS, Azure and Google SDKs for plugins unused here.
+build_coredns() {
+  local out="$BIN/coredns-$COREDNS_MODULE_VERSION-cluster"
+  [[ -x $out ]] && { log "coredns $COREDNS_MODULE_VERSION (cluster plugins) cached"; return; }
+  local dir="$SRC/coredns-wrapper@$COREDNS_MODULE_VERSION" p imports=()
+  mkdir -p "$dir"
+  printf 'module cloud-benchmark/coredns\n\ngo 1.26\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_MODULE_VERSION" >"$dir/go.mod"
+  for p in errors health ready kubernetes cache; do imports+=("_ \"github.com/coredns/coredns/plugin/$p\""); done
+  printf '%s\n' 'package main' '' 'import (' '"github.com/coredns/coredns/coremain"' "${imports[@]}" ')' '' \
+    'func main() { coremain.Run() }' >"$dir/main.go"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timed_build coredns bash -c 'cd "$1" && go mod tidy && go build -trimpath -o "$2" .' _ "$dir" "$out"
+  ln -sfn "$(basename "$out")" "$BIN/coredns"
+}
 build_kubeconform() {
   go_install kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_MODULE_VERSION" \
     "-X main.version=${KUBECONFORM_MODULE_VERSION#v}"
@@ -167,8 +182,14 @@ build_prometheus() {
   # The Go module v0.<major><minor>.<patch> is release <major>.<minor>.<patch> (from the image tag).
   local flags
   flags=$(prom_version_flags "$(image_tag "$PROMETHEUS_IMAGE")")
-  build_in_copy prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/prometheus -ldflags "$flags"
-  build_in_copy promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" ./cmd/promtool -ldflags "$flags"
+  # Service discovery: the file and HTTP mechanisms (always built) and Kubernetes' (the cluster tests),
+  # not the twenty cloud providers' SDKs, which were most of the build (Prometheus' own build tags,
+  # plugins/*.go). The official image has them all.
+  local tags=remove_all_sd,enable_kubernetes_sd
+  VARIANT=sd-kubernetes build_in_copy prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" \
+    ./cmd/prometheus -tags "$tags" -ldflags "$flags"
+  VARIANT=sd-kubernetes build_in_copy promtool github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" \
+    ./cmd/promtool -tags "$tags" -ldflags "$flags"
 }
 build_otelcol() {
   go_install ocb go.opentelemetry.io/collector/cmd/builder "v$OTELCOL_VERSION"
@@ -190,12 +211,16 @@ build_otelcol() {
   ln -sfn "$(basename "$out")" "$BIN/otelcol"
 }
 
-all=(actionlint vegeta node_exporter buildx helm jaeger compose prometheus otelcol)
-# The test cluster's, built on request only until the cluster tests run in CI.
-cluster=(kubernetes etcd coredns kubeconform)
+# buildx only on request: compose needs it to build images, which no test does (they run built ones).
+all=(actionlint vegeta node_exporter helm kubeconform jaeger compose prometheus otelcol)
+# The two-node test cluster's (scripts/k8s/cluster.sh); CB_TEST_CLUSTER=0 leaves them out.
+cluster=(kubernetes etcd coredns)
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
+if [[ ${#targets[@]} -eq 0 ]]; then
+  targets=("${all[@]}")
+  [[ ${CB_TEST_CLUSTER:-1} == 0 ]] || targets+=("${cluster[@]}")
+fi
 for t in "${targets[@]}"; do
-  declare -F "build_$t" >/dev/null || die "unknown program $t (known: ${all[*]} ${cluster[*]})"
+  declare -F "build_$t" >/dev/null || die "unknown program $t (known: ${all[*]} ${cluster[*]} buildx)"
   step "build $t" "build_$t"
 done

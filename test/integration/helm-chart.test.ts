@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { REPO_ROOT, toolchainCache, versions } from '../../harness/project-env.ts';
+import { chartFiles, TARGET_PLACEHOLDER } from '../../scripts/chart-files.ts';
 import { skipLoudly } from '../helpers/images.ts';
 
 const CHART = resolve(REPO_ROOT, 'deploy/helm/cloud-benchmark');
@@ -236,5 +237,135 @@ describe.skipIf(skip)('Helm chart deploy/helm/cloud-benchmark', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('load from inside the cluster', () => {
+    const Job = z.object({
+      metadata: z.object({ annotations: z.record(z.string(), z.string()) }),
+      spec: z.object({
+        completionMode: z.literal('Indexed'),
+        completions: z.number(),
+        parallelism: z.number(),
+        backoffLimit: z.literal(0),
+        template: z.object({
+          spec: z.object({
+            containers: z.array(
+              z.object({
+                image: z.string(),
+                args: z.array(z.string()),
+                env: z.array(z.object({ name: z.string(), value: z.string().optional() }).passthrough()),
+              }),
+            ),
+          }),
+        }),
+      }),
+    });
+    const TestRun = z.object({
+      metadata: z.object({ annotations: z.record(z.string(), z.string()) }),
+      spec: z.object({
+        parallelism: z.number(),
+        script: z.object({ configMap: z.object({ name: z.string(), file: z.string() }) }),
+        arguments: z.string(),
+        runner: z.object({ image: z.string() }).passthrough(),
+      }),
+    });
+    const env = (job: z.infer<typeof Job>) =>
+      Object.fromEntries(job.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+
+    it('renders nothing for load by default', () => {
+      expect(template().filter((m) => m.metadata.name.endsWith('-load'))).toEqual([]);
+    });
+
+    it('runs an Indexed Job, as a post-install/post-upgrade hook, with the total rate split over its pods', () => {
+      const manifests = template(
+        'load.enabled=true',
+        'load.parallelism=3',
+        'load.rate=10',
+        'load.durationSeconds=7',
+      );
+      const job = find(manifests, 'Job', 'bench-cloud-benchmark-load', Job);
+      expect(job.metadata.annotations['helm.sh/hook']).toBe('post-install,post-upgrade');
+      expect(job.metadata.annotations['helm.sh/hook-delete-policy']).toBe('before-hook-creation');
+      expect(job.spec).toMatchObject({ completions: 3, parallelism: 3 });
+      expect(env(job)).toMatchObject({ TOTAL_RATE: '10', PODS: '3', DURATION: '7', START_AT: '0' });
+      // The pod's own arithmetic, run by a real shell for each index: 10 over 3 pods is 4 + 3 + 3.
+      const script = job.spec.template.spec.containers[0]!.args[0]!;
+      const share = script.slice(0, script.indexOf('now=$(date'));
+      const rates = [0, 1, 2].map((i) =>
+        execFileSync('sh', ['-c', `${share}echo $rate`], {
+          encoding: 'utf8',
+          env: { TOTAL_RATE: '10', PODS: '3', JOB_COMPLETION_INDEX: String(i), PATH: process.env.PATH },
+        }).trim(),
+      );
+      expect(rates).toEqual(['4', '3', '3']);
+    });
+
+    it('aims the Job at the app Service with exactly the default request mix', async () => {
+      const targets = find(
+        template('load.enabled=true'),
+        'ConfigMap',
+        'bench-cloud-benchmark-load-targets',
+        ConfigMap,
+      ).data['targets.jsonl']!;
+      const files = await chartFiles();
+      const expected = files
+        .get('files/vegeta-targets.jsonl')!
+        .replaceAll(TARGET_PLACEHOLDER, 'http://bench-cloud-benchmark:8080');
+      expect(targets.trim()).toBe(expected.trim());
+      expect(targets).not.toContain('.invalid');
+    });
+
+    it('keeps the generated chart files equal to their sources (npm run chart:files)', () => {
+      const r = spawnSync(process.execPath, [resolve(REPO_ROOT, 'scripts/chart-files.ts'), '--check'], {
+        encoding: 'utf8',
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
+
+    it('refuses fewer requests per second than pods, naming both', () => {
+      const r = spawnSync(
+        helm,
+        [
+          'template',
+          'bench',
+          CHART,
+          '--set',
+          'load.enabled=true',
+          '--set',
+          'load.rate=3',
+          '--set',
+          'load.parallelism=4',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        'load.rate (3 req/s) must be at least load.parallelism (4 pods): each pod sends at least 1 req/s',
+      );
+    });
+
+    it('renders the k6-operator TestRun with the bundled script and the pinned k6 image', () => {
+      const manifests = template('load.enabled=true', 'load.engine=k6-operator', 'load.k6.scenario=smoke');
+      const run = find(manifests, 'TestRun', 'bench-cloud-benchmark-load', TestRun);
+      expect(run.spec.parallelism).toBe(4);
+      expect(run.spec.script.configMap).toEqual({ name: 'bench-cloud-benchmark-load-k6', file: 'smoke.js' });
+      expect(run.spec.arguments).toBe(
+        '-e TARGET_URL=http://bench-cloud-benchmark:8080 -e ENVIRONMENT=kubernetes -e RATE=100 -e DURATION=30s',
+      );
+      expect(run.spec.runner.image).toBe(versions.K6_IMAGE);
+      const script = find(manifests, 'ConfigMap', 'bench-cloud-benchmark-load-k6', ConfigMap).data[
+        'smoke.js'
+      ]!;
+      expect(script).toContain('Generated by `npm run chart:files` from loadtests/smoke.ts');
+      expect(script).not.toMatch(/from ["']\.\/lib\//);
+      expect(manifests.some((m) => m.kind === 'Job')).toBe(false);
+    });
+
+    it('labels every scraped series environment="kubernetes" in the operator objects', () => {
+      const manifests = template('metrics.serviceMonitor.enabled=true', 'metrics.podMonitor.enabled=true');
+      for (const m of manifests.filter((x) => x.kind === 'ServiceMonitor' || x.kind === 'PodMonitor'))
+        expect(JSON.stringify(m.spec)).toContain('{"targetLabel":"environment","replacement":"kubernetes"}');
+    });
   });
 });

@@ -36,7 +36,6 @@ describe.skipIf(skipBinaries)('programs built from the Go module proxy', () => {
     ],
     ['otelcol', ['--version'], `version ${versions.OTELCOL_VERSION}`],
     ['docker-compose', ['version'], versions.COMPOSE_MODULE_VERSION!],
-    ['docker-buildx', ['version'], versions.BUILDX_MODULE_VERSION!],
     ['actionlint', ['--version'], versions.ACTIONLINT_MODULE_VERSION!],
   ])('%s prints its pinned version', (name, args, expected) => {
     expect(run(bin(name), args)).toContain(expected);
