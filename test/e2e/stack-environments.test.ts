@@ -102,14 +102,19 @@ describe.skipIf(run.noVm)(
       });
     });
 
+    // A second provision.sh still copies the app and checks every step inside the emulated guest: it took
+    // over 120 s in one fresh-machine run (the first provision took 172 s there), so it has the first's
+    // budget.
     it('re-provisions without changing or restarting anything (idempotent)', () => {
       const pid = run.vm!.ssh('systemctl show -p MainPID --value cloud-benchmark').trim();
+      const t0 = performance.now();
       const again = run.vm!.provision(env);
+      console.log(`provision.sh again (${VM_ACCEL}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       expect(again).toContain('cloud-benchmark.service unchanged and running');
       expect(again).toContain('node-exporter.service unchanged and running');
       expect(again).not.toMatch(/installed|created/);
       expect(run.vm!.ssh('systemctl show -p MainPID --value cloud-benchmark').trim()).toBe(pid);
-    });
+    }, 600_000);
 
     it('runs the app in a hardened unit (systemd-analyze security)', () => {
       const out = run.vm!.ssh(
