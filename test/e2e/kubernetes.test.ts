@@ -508,11 +508,17 @@ describe.skipIf(skip)('the Helm chart on a two-node cluster (scripts/k8s/cluster
     // The compare's pod asks the compared CPU (1) on node 1, whose two cores the release's pods share
     // as the scheduler placed them: an app pod (0.75), and maybe the Collector (0.2) and Jaeger (0.1) too,
     // which left 0.9 free and the pod unschedulable in one CI run. The release is done with: it goes,
-    // and its pods with it (a terminating pod still holds its share of the node).
+    // and its pods with it (a terminating pod still holds its share of the node). The load Job is a
+    // hook, which uninstall leaves: its finished pods hold nothing.
     await helm(['uninstall', RELEASE, '-n', NS, '--wait', '--timeout', '120s']);
     await poll(
-      async () => ((await pods(NS, `app.kubernetes.io/instance=${RELEASE}`)).length === 0 ? true : undefined),
-      { what: 'the release’s pods gone', timeoutMs: 120_000, intervalMs: 500 },
+      async () =>
+        (await pods(NS, `app.kubernetes.io/instance=${RELEASE}`)).every(
+          (p) => p.status.phase === 'Succeeded' || p.status.phase === 'Failed',
+        )
+          ? true
+          : undefined,
+      { what: 'the release’s running pods gone', timeoutMs: 120_000, intervalMs: 500 },
     );
     const out = mkdtempSync(join(tmpdir(), 'cb-compare-k8s-'));
     try {
