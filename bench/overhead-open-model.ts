@@ -168,9 +168,9 @@ async function sustainedRates(
         stepSeconds: STEP_SECONDS,
         bisect: 2,
         maxWorkers: MAX_IN_FLIGHT,
-        log: (rate, r, bad) =>
+        log: (rate, r, bad, repeat) =>
           console.log(
-            `    ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${
+            `    ${String(rate).padStart(6)} req/s  ${v.name.padEnd(20)} ${line(r)}${repeat ? '  (repeated step)' : ''}${
               bad
                 ? `  ← saturated ${JSON.stringify(r.statusCodes)}${failedRoutes(r)
                     .map((f) => ` ${f}`)

@@ -79,9 +79,9 @@ try {
       mix: REQUEST_MIX,
       startRate: 25,
       maxWorkers: 200,
-      log: (r, res, bad) =>
+      log: (r, res, bad, repeat) =>
         console.log(
-          `${stamp()} saturation search ${r} req/s: ${res.ok}/${res.expected} ok, dropped ${res.dropped}${bad ? ' ← saturated' : ''}`,
+          `${stamp()} saturation search ${r} req/s${repeat ? ' (repeated)' : ''}: ${res.ok}/${res.expected} ok, dropped ${res.dropped}${bad ? ' ← saturated' : ''}`,
         ),
     });
     rate = Math.max(1, Math.floor(sat.sustained / 2));

@@ -1,8 +1,9 @@
 // The load driver's target list, the saturation rule and the fairness check, with hand-computed answers.
 import { describe, expect, it } from 'vitest';
-import { targetLines, type LoadResult } from '../../harness/load-driver.ts';
+import { targetLines, type AttackOptions, type LoadResult } from '../../harness/load-driver.ts';
 import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
 import { isSaturated } from '../../scripts/compare/results.ts';
+import { findSaturation } from '../../harness/saturation.ts';
 import { unfairness } from '../../scripts/compare/run-comparison.ts';
 
 describe('targetLines (vegeta targets for a mix)', () => {
@@ -40,8 +41,8 @@ describe('targetLines (vegeta targets for a mix)', () => {
   });
 });
 
-describe('isSaturated (0.1 % tolerance)', () => {
-  const base: LoadResult = {
+function base(): LoadResult {
+  return {
     offeredRate: 100,
     durationSeconds: 10,
     expected: 1000,
@@ -54,6 +55,9 @@ describe('isSaturated (0.1 % tolerance)', () => {
     statusCodes: { '200': 1000 },
     errors: [],
   };
+}
+
+describe('isSaturated (0.1 % tolerance)', () => {
   it.each([
     ['a clean run', {}, false],
     ['one drop in 1000 (exactly the tolerance)', { dropped: 1 }, false],
@@ -63,7 +67,62 @@ describe('isSaturated (0.1 % tolerance)', () => {
     ['99 % sent', { sent: 990 }, false],
     ['under 99 % sent', { sent: 989 }, true],
   ] as const)('%s', (_what, change, saturated) => {
-    expect(isSaturated({ ...base, ...change })).toBe(saturated);
+    expect(isSaturated({ ...base(), ...change })).toBe(saturated);
+  });
+});
+
+describe('findSaturation (against a model app that serves up to 300 req/s)', () => {
+  // Each step's result: clean up to the capacity, 10 % refused above it; `stray` rates refuse one
+  // request once (the first time they are run), as a fresh process now and then does far below capacity.
+  function model(stray: number[]) {
+    const runs: number[] = [];
+    const attack = ({ rate, durationSeconds }: AttackOptions): Promise<LoadResult> => {
+      const expected = rate * durationSeconds;
+      const firstTime = !runs.includes(rate);
+      runs.push(rate);
+      const failed = rate > 300 ? Math.ceil(expected / 10) : firstTime && stray.includes(rate) ? 1 : 0;
+      return Promise.resolve({
+        ...clean,
+        offeredRate: rate,
+        durationSeconds,
+        expected,
+        sent: expected,
+        ok: expected - failed,
+        failed,
+        statusCodes: { '200': expected - failed, ...(failed ? { '503': failed } : {}) },
+      });
+    };
+    return { attack, runs };
+  }
+  const clean = base();
+  const search = (attack: ReturnType<typeof model>['attack'], confirm?: boolean) =>
+    findSaturation({
+      vegeta: '',
+      baseUrl: '',
+      mix: REQUEST_MIX,
+      startRate: 50,
+      stepSeconds: 4,
+      bisect: 2,
+      maxWorkers: 1,
+      attack,
+      confirm,
+    });
+
+  it('climbs by 1.5× and bisects twice: 50, 75, 113, 170, 255, 383 (saturated), 319, 287', async () => {
+    const m = model([]);
+    expect(await search(m.attack)).toEqual({ sustained: 287, saturatedAt: 319 });
+    // The warm-up at the start rate, then every saturated step run twice.
+    expect(m.runs).toEqual([50, 50, 75, 113, 170, 255, 383, 383, 319, 319, 287]);
+  });
+
+  it('is not stopped by one stray refusal far below capacity: the repeat clears it', async () => {
+    const m = model([113]);
+    expect(await search(m.attack)).toEqual({ sustained: 287, saturatedAt: 319 });
+    expect(m.runs.filter((r) => r === 113)).toHaveLength(2);
+  });
+
+  it('without confirmation, believed it: 104 req/s, a third of capacity (as one CI run did)', async () => {
+    expect(await search(model([113]).attack, false)).toEqual({ sustained: 104, saturatedAt: 113 });
   });
 });
 
