@@ -49,15 +49,44 @@ install_cli_plugins() {
   fi
 }
 
+# What needs none of the Go programs: the Node base and app images, the cluster's and the VM's Debian
+# packages and the VM image. Mostly downloads, unpacking and disk, so it runs beside the CPU-bound Go
+# builds rather than after them.
+beside_go_builds() {
+  if [[ $images == local ]]; then
+    step "local Node base image" bash "$REPO_ROOT/scripts/images/node-base.sh"
+    # The app image on that base (app-image.sh builds the base only when it is missing).
+    step "app image" env APP_IMAGE="$app_image" bash "$REPO_ROOT/scripts/images/app-image.sh"
+  fi
+  # The two-node test cluster's packages (its programs are among the Go programs); CB_TEST_CLUSTER=0: none.
+  if [[ ${CB_TEST_CLUSTER:-1} != 0 ]]; then
+    step "test cluster packages" as_root bash "$REPO_ROOT/scripts/k8s/cluster.sh" packages
+  fi
+  step "VM tools (qemu, Vagrant)" as_root bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh"
+  step "VM image" as_root bash "$REPO_ROOT/scripts/vm/image.sh"
+}
+
 log "cache: $CLOUD_BENCHMARK_CACHE"
-step "Docker engine" bash "$REPO_ROOT/scripts/toolchain/docker-engine.sh"
-step "Go programs" bash "$REPO_ROOT/scripts/toolchain/go-programs.sh"
-step "Docker CLI plugins (compose; buildx where built)" install_cli_plugins
 app_image=${APP_IMAGE:-cloud-benchmark/app:dev}
+step "Docker engine" bash "$REPO_ROOT/scripts/toolchain/docker-engine.sh"
+beside_log="$CLOUD_BENCHMARK_CACHE/logs/toolchain-beside-go.log"
+mkdir -p "$(dirname "$beside_log")"
+log "images, packages and the VM image beside the Go builds (output: $beside_log, shown when both end)"
+beside_go_builds >"$beside_log" 2>&1 &
+beside=$!
+go_status=0
+step "Go programs" bash "$REPO_ROOT/scripts/toolchain/go-programs.sh" || go_status=$?
+# Both end before anything else happens, failed or not: nothing is left running behind the script.
+waited=$SECONDS
+beside_status=0
+wait "$beside" || beside_status=$?
+log "waited $((SECONDS - waited))s more for the steps beside the Go builds; their output:"
+sed 's/^/  | /' "$beside_log"
+[[ $go_status -eq 0 ]] || die "the Go programs failed (exit status $go_status)"
+[[ $beside_status -eq 0 ]] || die "a step beside the Go builds failed (exit status $beside_status; above)"
+
+step "Docker CLI plugins (compose; buildx where built)" install_cli_plugins
 if [[ $images == local ]]; then
-  step "local Node base image" bash "$REPO_ROOT/scripts/images/node-base.sh"
-  # The app image on that base (app-image.sh builds the base only when it is missing).
-  step "app image" env APP_IMAGE="$app_image" bash "$REPO_ROOT/scripts/images/app-image.sh"
   step "backend images" bash "$REPO_ROOT/scripts/images/backend-images.sh"
   node_image=$LOCAL_NODE_IMAGE
   prometheus_image=$(local_tag "$PROMETHEUS_IMAGE" prometheus)
@@ -79,12 +108,6 @@ fi
 # The Helm chart's load Job runs this image (FROM scratch: built the same in both modes).
 vegeta_image="cloud-benchmark/vegeta:${VEGETA_MODULE_VERSION#v}"
 step "load Job image" env VEGETA_IMAGE="$vegeta_image" bash "$REPO_ROOT/scripts/images/vegeta-image.sh"
-# The two-node test cluster's packages (its programs are among the Go programs); CB_TEST_CLUSTER=0: none.
-if [[ ${CB_TEST_CLUSTER:-1} != 0 ]]; then
-  step "test cluster packages" as_root bash "$REPO_ROOT/scripts/k8s/cluster.sh" packages
-fi
-step "VM tools (qemu, Vagrant)" as_root bash "$REPO_ROOT/scripts/toolchain/vm-tools.sh"
-step "VM image" as_root bash "$REPO_ROOT/scripts/vm/image.sh"
 
 cat >"$REPO_ROOT/.toolchain.env" <<ENV
 # Written by scripts/toolchain.sh ($images images): the tests' binary and image variables. Delete it to

@@ -21,7 +21,7 @@ busybox_static() {
     local tmp
     tmp=$(mktemp -d)
     (cd "$tmp" && apt-get download busybox-static >/dev/null 2>&1) ||
-      { apt-get update -qq && (cd "$tmp" && apt-get download busybox-static >/dev/null); }
+      { apt_update && (cd "$tmp" && apt-get download busybox-static >/dev/null); }
     dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
     mkdir -p "$dir/bin"
     cp "$tmp/x/bin/busybox" "$dir/bin/busybox"

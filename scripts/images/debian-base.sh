@@ -12,10 +12,7 @@ image=$LOCAL_DEBIAN_IMAGE
 tarball="$CLOUD_BENCHMARK_CACHE/images/debian-$DEBIAN_SUITE-rootfs.tar"
 
 bootstrap() {
-  command -v debootstrap >/dev/null || {
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-  }
+  command -v debootstrap >/dev/null || apt_install debootstrap
   local mirror rootfs
   mirror=$(apt_mirror) || die "no Debian mirror found in apt's configuration"
   rootfs=$(mktemp -d "$CLOUD_BENCHMARK_CACHE/debian-rootfs.XXXXXX")

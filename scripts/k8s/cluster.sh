@@ -59,8 +59,7 @@ need_programs() {
 # Debian's containerd, runc and CNI plugins (bridge, host-local, portmap, loopback).
 packages() {
   if [[ ! -x /usr/lib/cni/bridge ]] || ! command -v containerd >/dev/null || ! command -v runc >/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq containerd runc containernetworking-plugins >/dev/null
+    apt_install containerd runc containernetworking-plugins
   fi
   log "$(containerd --version | awk '{print $1, $3}'), $(runc --version | head -n 1), CNI plugins in /usr/lib/cni"
 }

@@ -44,6 +44,26 @@ die() {
   exit 1
 }
 
+# apt_update and apt_install [APT-GET OPTIONS] PACKAGE...: Debian's package lists and packages, as root.
+# Serialized by one lock, because the toolchain runs some steps side by side and a second apt-get
+# would fail on dpkg's lock instead of waiting.
+APT_LOCK=/var/lock/cloud-benchmark-apt.lock
+apt_update() {
+  [[ $(id -u) -eq 0 ]] || die "apt-get update needs root"
+  (
+    flock 9
+    apt-get update -qq
+  ) 9>"$APT_LOCK"
+}
+apt_install() {
+  [[ $(id -u) -eq 0 ]] || die "installing $* needs root: install it, then re-run"
+  (
+    flock 9
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq "$@" >/dev/null
+  ) 9>"$APT_LOCK"
+}
+
 # build_image TAG CONTEXT [docker build args...]: builds unless an image with that tag was already built
 # from exactly these inputs (context contents and build args, recorded as a label). Docker's layer cache
 # alone still hashes a large context on every run; this makes an unchanged rebuild cost ~1 s.

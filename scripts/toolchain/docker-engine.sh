@@ -15,8 +15,7 @@ install_engine() {
     return
   fi
   [[ $(id -u) -eq 0 ]] || die "dockerd is not installed and this is not root: install Docker, then re-run"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+  apt_install docker.io
   log "installed: $(dockerd --version)"
 }
 

@@ -23,6 +23,5 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]} and this is not root: install them, then re-run"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_install --no-install-recommends "${missing[@]}"
 log "installed ${missing[*]}"
