@@ -393,9 +393,16 @@ stop_pids() {
   kill -9 "${alive[@]}" 2>/dev/null || true
 }
 
+# The pods' network namespaces, which the sandboxes' specs name (/run/netns/cni-…): containers removed
+# here get no CNI DEL, so each namespace, its veth and the plugin's cached result would stay behind.
+POD_NETNS=()
 remove_containers() {
   local sock=$1 t c
   [[ -S $sock ]] || return 0
+  for c in $(ctr -a "$sock" -n k8s.io containers ls -q 2>/dev/null); do
+    mapfile -t -O "${#POD_NETNS[@]}" POD_NETNS < <(ctr -a "$sock" -n k8s.io containers info "$c" 2>/dev/null |
+      grep -oE '/(var/)?run/netns/cni-[0-9a-f-]+' | sort -u)
+  done
   for t in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
     ctr -a "$sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
   done
@@ -441,6 +448,12 @@ down() {
   if [[ -d $STATE ]]; then
     awk -v s="$STATE/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
   fi
+  # The pods' namespaces (their veths go with them) and the bridge plugin's cached results.
+  local ns
+  for ns in "${POD_NETNS[@]}"; do
+    ip netns del "${ns##*/}" 2>/dev/null || { umount -l "$ns" 2>/dev/null || true; rm -f "$ns"; }
+  done
+  rm -f /var/lib/cni/results/cb-pods-*
   # The veth goes with the namespace; each removal tolerates what is already gone.
   ip netns del "$NETNS" 2>/dev/null || true
   ip link del "$NODE2_VETH" 2>/dev/null || true
@@ -462,6 +475,8 @@ down() {
   pgrep -f "^$KBIN/|^$BIN/etcd|containerd --config $STATE/" >/dev/null && left+=("processes: $(pgrep -f "^$KBIN/|^$BIN/etcd|containerd --config $STATE/" | tr '\n' ' ')")
   awk -v s="$STATE/" 'index($2, s) == 1' /proc/mounts | grep -q . && left+=("mounts under $STATE")
   ip netns list 2>/dev/null | grep -qw "$NETNS" && left+=("network namespace $NETNS")
+  for ns in "${POD_NETNS[@]}"; do [[ -e $ns ]] && left+=("pod network namespace $ns"); done
+  compgen -G '/var/lib/cni/results/cb-pods-*' >/dev/null && left+=("CNI results in /var/lib/cni/results")
   ip -br link 2>/dev/null | grep -qE "^($NODE_BRIDGE|$NODE2_VETH|cb-pods)[ @]" && left+=("links")
   ip -br addr show dev lo 2>/dev/null | grep -q "$API_IP/32" && left+=("address $API_IP on lo")
   iptables-save | grep -qE '^:(KUBE|CNI)-|cloud-benchmark-k8s' && left+=("iptables chains or rules")
