@@ -394,14 +394,18 @@ stop_pids() {
 }
 
 # The pods' network namespaces, which the sandboxes' specs name (/run/netns/cni-…): containers removed
-# here get no CNI DEL, so each namespace, its veth and the plugin's cached result would stay behind.
+# here get no CNI DEL, so each namespace, its veth and the plugins' cached results (named after the
+# sandbox: our bridge network's and containerd's own loopback's) would stay behind.
 POD_NETNS=()
+POD_SANDBOXES=()
 remove_containers() {
-  local sock=$1 t c
+  local sock=$1 t c ns
   [[ -S $sock ]] || return 0
   for c in $(ctr -a "$sock" -n k8s.io containers ls -q 2>/dev/null); do
-    mapfile -t -O "${#POD_NETNS[@]}" POD_NETNS < <(ctr -a "$sock" -n k8s.io containers info "$c" 2>/dev/null |
-      grep -oE '/(var/)?run/netns/cni-[0-9a-f-]+' | sort -u)
+    ns=$(ctr -a "$sock" -n k8s.io containers info "$c" 2>/dev/null | grep -oE '/(var/)?run/netns/cni-[0-9a-f-]+' | head -n 1 || true)
+    [[ -n $ns ]] || continue
+    POD_NETNS+=("$ns")
+    POD_SANDBOXES+=("$c")
   done
   for t in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
     ctr -a "$sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
@@ -453,6 +457,7 @@ down() {
   for ns in "${POD_NETNS[@]}"; do
     ip netns del "${ns##*/}" 2>/dev/null || { umount -l "$ns" 2>/dev/null || true; rm -f "$ns"; }
   done
+  for c in "${POD_SANDBOXES[@]}"; do rm -f /var/lib/cni/results/*-"$c"-*; done
   rm -f /var/lib/cni/results/cb-pods-*
   # The veth goes with the namespace; each removal tolerates what is already gone.
   ip netns del "$NETNS" 2>/dev/null || true
@@ -476,6 +481,9 @@ down() {
   awk -v s="$STATE/" 'index($2, s) == 1' /proc/mounts | grep -q . && left+=("mounts under $STATE")
   ip netns list 2>/dev/null | grep -qw "$NETNS" && left+=("network namespace $NETNS")
   for ns in "${POD_NETNS[@]}"; do [[ -e $ns ]] && left+=("pod network namespace $ns"); done
+  for c in "${POD_SANDBOXES[@]}"; do
+    compgen -G "/var/lib/cni/results/*-$c-*" >/dev/null && left+=("CNI results of sandbox $c")
+  done
   compgen -G '/var/lib/cni/results/cb-pods-*' >/dev/null && left+=("CNI results in /var/lib/cni/results")
   ip -br link 2>/dev/null | grep -qE "^($NODE_BRIDGE|$NODE2_VETH|cb-pods)[ @]" && left+=("links")
   ip -br addr show dev lo 2>/dev/null | grep -q "$API_IP/32" && left+=("address $API_IP on lo")
