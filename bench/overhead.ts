@@ -17,6 +17,7 @@ import { positiveInt, positiveNumber, type RoundOptions, withRoundOptions } from
 import { containerEnvironment } from '../harness/environments/container.ts';
 import { assertPortFree, freePort } from '../harness/ports.ts';
 import { appImage, benchLimits } from '../harness/project-env.ts';
+import { readStatus } from '../harness/app-probe.ts';
 import { poll } from '../harness/poll.ts';
 import {
   enoughRounds,
@@ -128,7 +129,9 @@ async function untilReady(url: string, child: ChildProcess, timeoutMs = 20_000):
   await poll(async () => ((await fetch(url)).status === 200 ? true : undefined), {
     what: `${url} ready`,
     timeoutMs,
-    intervalMs: 2,
+    // Every 10 ms: polling every 2 ms kept a core busy with fetch while the app started on the other,
+    // and the app's own clock read 223 ms [209, 230] against 201 [198, 205] (2026-12-03).
+    intervalMs: 10,
     abortIf: () =>
       child.exitCode !== null ? `process exited with ${child.exitCode} before ready` : undefined,
   });
@@ -232,15 +235,21 @@ try {
   const rssLoad = summarize(runs.get(full)!.map((x) => x.rssLoad));
   const rssIdle = summarize(runs.get(full)!.map((x) => x.rssIdle));
 
-  // Start-up: the full-telemetry app and bare Express, interleaved, from spawn to the first 200 on /ready.
-  const ready = { app: [] as number[], bare: [] as number[] };
+  // Start-up: the full-telemetry app and bare Express, interleaved, from spawn to the first 200 on /ready
+  // (what a supervisor sees: the spawn and the poller's own latency included), and for the app also
+  // by its own clock, process start → ready (performance.now() when it marks itself ready, /status).
+  const ready = { app: [] as number[], own: [] as number[], bare: [] as number[] };
   for (let i = 0; i < STARTS; i++) {
-    ready.app.push(await readyTime(variants[2]!));
-    ready.bare.push(await readyTime(variants[0]!));
+    const app = await readyTime(variants[2]!, true);
+    ready.app.push(app.ms);
+    ready.own.push(app.ownMs!);
+    ready.bare.push((await readyTime(variants[0]!, false)).ms);
   }
   const readyApp = summarize(ready.app);
-  line(`start → first 200 on /ready, app (${STARTS} starts), ms`, readyApp, '');
-  line(`start → first 200 on /ready, bare Express, ms`, summarize(ready.bare), '');
+  const readyOwn = summarize(ready.own);
+  line(`spawn → first 200 on /ready, app (${STARTS} starts), ms`, readyApp, '');
+  line(`spawn → first 200 on /ready, bare Express, ms`, summarize(ready.bare), '');
+  line(`process start → ready, app's own clock, ms`, readyOwn, '');
   const container = opts.container ? await containerStarts() : undefined;
   if (container) line(`docker run → first 200 on /health (${STARTS} runs), ms`, container, '');
 
@@ -250,19 +259,24 @@ try {
   t('full telemetry ≥ 0.5× bare Express', r['full telemetry / bare Express'], 0.5, 'at least');
   t('RSS under load ≤ 150 MiB', rssLoad, 150, 'at most', ' MiB');
   t('idle RSS < 80 MiB', rssIdle, 80, 'below', ' MiB');
-  t('process start → ready ≤ 200 ms', readyApp, 200, 'at most', ' ms');
+  t("process start → ready ≤ 200 ms (the app's own clock)", readyOwn, 200, 'at most', ' ms');
+  t('… and seen from outside, spawn → first 200 on /ready ≤ 200 ms', readyApp, 200, 'at most', ' ms');
   if (container) t('container docker run → first 200 ≤ 400 ms', container, 400, 'at most', ' ms');
   else console.log('  container docker run → first 200 ≤ 400 ms: not measured (--no-container)');
 } finally {
   sink.kill('SIGTERM');
 }
 
-async function readyTime(variant: Variant): Promise<number> {
+async function readyTime(variant: Variant, own: boolean): Promise<{ ms: number; ownMs?: number }> {
   const t0 = performance.now();
   const child = start(variant);
   try {
     await untilReady(`http://127.0.0.1:${APP_PORT}/ready`, child);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    if (!own) return { ms };
+    const seconds = (await readStatus(`http://127.0.0.1:${APP_PORT}`)).startup_duration_seconds;
+    if (seconds === undefined) throw new Error(`${variant.name}: /status has no startup_duration_seconds`);
+    return { ms, ownMs: seconds * 1000 };
   } finally {
     await stop(child);
   }

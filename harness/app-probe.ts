@@ -16,6 +16,8 @@ export const AppStatusSchema = z.looseObject({
     memory_bytes: z.number().int().positive().nullable(),
   }),
   telemetry: z.looseObject({ tracing: z.boolean() }).optional(),
+  /** Process start → ready by the app's own clock (performance.now() at ready). */
+  startup_duration_seconds: z.number().nonnegative().optional(),
 });
 export type AppStatus = z.infer<typeof AppStatusSchema>;
 

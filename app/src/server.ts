@@ -1,7 +1,7 @@
 // Assembles the service (config → environment → logger → metrics → app) and starts listening. Used by
 // main.ts for the real process and by tests, which start it in-process on port 0.
 import { randomUUID } from 'node:crypto';
-import { Server, type ServerOptions } from 'node:http';
+import type { Server as HttpServer, ServerOptions } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Config } from './config/config.ts';
@@ -17,6 +17,13 @@ import { detectEnvironment, type DetectedEnvironment } from './runtime/detect-en
 import { createOtlpLogSink } from './telemetry/otlp-log-sink.ts';
 import type { TelemetryHandle } from './telemetry/sdk.ts';
 import type { DestinationStream } from 'pino';
+
+// Not `import { Server } from 'node:http'`: importing it as an ES module builds its ES facade, which
+// reads every export, and node:http's WebSocket, CloseEvent and MessageEvent getters then load undici —
+// about 30 ms of every start-up (a CPU profile of the app's start; 36 ms against 3.5 ms for the
+// CommonJS module). getBuiltinModule returns the CommonJS module and reads nothing.
+const { Server } = process.getBuiltinModule('node:http');
+type Server = HttpServer;
 
 export interface RunningService {
   readonly server: Server;
