@@ -9,15 +9,11 @@
  * the rest of each 100 ms period; measured in a 1-CPU cgroup at 2× overload: throttled in 95 of 117
  * periods (~50 ms each) with them, ~7 ms each without, and about twice the goodput (docs/reliability.md).
  * A V8 flag: NODE_OPTIONS does not accept it, so it is part of the command line.
+ * Not --enable-source-maps: it parsed the bundle's maps at every start (~70 ms); the preload maps stack
+ * traces on demand instead (app/src/runtime/stack-traces.ts).
  */
 export function launchArgs(appDir: string): string[] {
-  return [
-    '--enable-source-maps',
-    '--single-threaded-gc',
-    '--import',
-    `${appDir}/dist/preload.mjs`,
-    `${appDir}/dist/main.mjs`,
-  ];
+  return ['--single-threaded-gc', '--import', `${appDir}/dist/preload.mjs`, `${appDir}/dist/main.mjs`];
 }
 
 /**
