@@ -66,26 +66,35 @@ function compose(...cmd: string[]): string {
 async function sendAtRate(url: string, rate: number, seconds: number) {
   const total = Math.round(rate * seconds);
   const t0 = performance.now();
-  const pending: Promise<boolean>[] = [];
+  const pending: Promise<string | undefined>[] = [];
   let maxLagMs = 0;
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     maxLagMs = Math.max(maxLagMs, performance.now() - due);
+    const at = `${((due - t0) / 1000).toFixed(2)} s`;
+    // Each failure is kept with what the client saw (status or transport cause) and when it was sent.
     pending.push(
       fetch(url).then(
         async (res) => {
           await res.arrayBuffer();
-          return res.ok;
+          return res.ok
+            ? undefined
+            : `${at}: HTTP ${res.status}${res.headers.has('retry-after') ? ' (Retry-After)' : ''}`;
         },
-        () => false,
+        (error: unknown) => `${at}: ${failureCause(error)}`,
       ),
     );
   }
-  const results = await Promise.all(pending);
-  const ok = results.filter(Boolean).length;
-  return { sent: total, ok, failed: total - ok, maxLagMs };
+  const failures = (await Promise.all(pending)).filter((f): f is string => f !== undefined);
+  return { sent: total, failed: failures.length, failures, maxLagMs };
+}
+
+/** fetch's error names its cause (a socket error's code) one level down. */
+function failureCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? String(error);
 }
 
 /** Bytes from docker stats' "12.3MiB / 512MiB" memory column. */
@@ -138,7 +147,11 @@ try {
 
   // 3. Completeness at a steady rate.
   console.log(`sending ${RATE} req/s to ${ROUTE} for ${DURATION} s ...`);
-  const { sent, failed, maxLagMs } = await sendAtRate(`${URLS.app}${ROUTE}?items=2`, RATE, DURATION);
+  const { sent, failed, failures, maxLagMs } = await sendAtRate(
+    `${URLS.app}${ROUTE}?items=2`,
+    RATE,
+    DURATION,
+  );
   // Wait for each backend to catch up (or time out), then report what it holds.
   const countQuery = `sum(http_server_request_duration_seconds_count{environment="container",route="${ROUTE}"})`;
   const { last: counted } = await settle(
@@ -173,6 +186,8 @@ try {
   for (const [name, b] of perContainer) line(`  ${name}`, `${(b / 1024 ** 2).toFixed(0)} MiB`);
   line(`requests sent at ${RATE}/s for ${DURATION} s`, String(sent));
   line('requests failed', String(failed), '0');
+  for (const f of failures.slice(0, 20)) console.log(`  failed at ${f}`);
+  if (failures.length > 20) console.log(`  … and ${failures.length - 20} more`);
   line('worst start delay vs schedule (open loop)', `${maxLagMs.toFixed(1)} ms`);
   const pct = (n: number | undefined) => `${(((n ?? 0) / sent) * 100).toFixed(2)} %`;
   line('counted by Prometheus', `${counted} (${pct(counted)})`, '100 %');
