@@ -45,9 +45,10 @@ export function installSourceMappedStackTraces(bundleDir: string): void {
     const file = frame.getFileName();
     const line = frame.getLineNumber();
     const column = frame.getColumnNumber();
-    const map = file && line !== null && column !== null ? mapOf(file) : undefined;
-    if (!map || !file) return text;
-    const origin = map.findOrigin(line!, column!);
+    if (!file || line === null || column === null) return text;
+    const map = mapOf(file);
+    if (!map) return text;
+    const origin = map.findOrigin(line, column);
     if (!('fileName' in origin)) return text;
     const source = fileURLToPath(new URL(origin.fileName, file));
     const at = `${file}:${line}:${column}`;
