@@ -11,7 +11,7 @@ import { answerClientError } from './http/client-errors.ts';
 import type { AppContext } from './http/context.ts';
 import { CapacityBudget } from './lib/capacity-budget.ts';
 import { Readiness } from './lifecycle/readiness.ts';
-import { createLogger, type Logger } from './logging/logger.ts';
+import { createAccessLog, createLogger, type Logger } from './logging/logger.ts';
 import { createAppMetrics, type AppMetrics } from './metrics/app-metrics.ts';
 import { detectEnvironment, type DetectedEnvironment } from './runtime/detect-environment.ts';
 import { createOtlpLogSink } from './telemetry/otlp-log-sink.ts';
@@ -104,12 +104,19 @@ async function exclusivePort(host: string, port: number): Promise<number> {
 export async function startService(options: StartOptions): Promise<RunningService> {
   const { config, telemetry } = options;
   const environment = detectEnvironment(config.environmentOverride);
+  const recordSink = telemetry?.loggerProvider ? createOtlpLogSink(telemetry.loggerProvider) : undefined;
   const logger = createLogger({
     level: config.logLevel,
     base: { service: config.telemetry.serviceName, environment: environment.environment },
     ...(options.logDestination ? { destination: options.logDestination } : {}),
-    ...(telemetry?.loggerProvider ? { recordSink: createOtlpLogSink(telemetry.loggerProvider) } : {}),
+    ...(recordSink ? { recordSink } : {}),
   });
+  const accessLog = createAccessLog(logger, config.accessLogStdout ? undefined : recordSink);
+  if (!config.accessLogStdout && !recordSink)
+    logger.warn(
+      { setting: 'ACCESS_LOG_STDOUT=false' },
+      'access lines stay on stdout: OTLP log export is off, and they would go nowhere else',
+    );
   // Pipeline notices belong to no request: log them outside whatever span happened to be active.
   telemetry?.setNotice((level, message, fields) =>
     context.with(ROOT_CONTEXT, () => logger[level](fields, message)),
@@ -127,6 +134,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     config,
     environment,
     logger,
+    accessLog,
     metrics,
     readiness,
     budgets: {

@@ -7,7 +7,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from '../src/http/middleware/error-handler.ts';
 import { requestTelemetry } from '../src/http/middleware/request-telemetry.ts';
-import { createLogger } from '../src/logging/logger.ts';
+import { createAccessLog, createLogger } from '../src/logging/logger.ts';
 import { createAppMetrics } from '../src/metrics/app-metrics.ts';
 import { startTelemetry, type TelemetryHandle } from '../src/telemetry/sdk.ts';
 import { testConfig } from './helpers/service.ts';
@@ -26,7 +26,15 @@ beforeAll(async () => {
   });
   const metrics = createAppMetrics({ exemplars: true, version: 'test', environment: 'native' });
   const app = express();
-  app.use(requestTelemetry({ metrics, logger, exemplars: true, unobserved: new Set() }));
+  app.use(
+    requestTelemetry({
+      metrics,
+      logger,
+      accessLog: createAccessLog(logger),
+      exemplars: true,
+      unobserved: new Set(),
+    }),
+  );
   app.get('/boom', () => {
     throw new Error('secret internal detail');
   });

@@ -34,6 +34,11 @@ const schema = z.object({
   PORT: int(0, 65535, 8080),
   HOST: z._default(z.string(), '127.0.0.1'),
   LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  // false: while OTLP log export is on, each request's access line is exported only, not also written
+  // to stdout (application events still go to both). Writing every access line twice is the largest
+  // single cost of telemetry per request (docs/telemetry-overhead.md). Without OTLP log export the
+  // lines stay on stdout: never nowhere.
+  ACCESS_LOG_STDOUT: flag(true),
   APP_ENVIRONMENT: z.optional(z.enum(ENVIRONMENTS)),
   SHUTDOWN_DRAIN_MS: int(0, 120_000, 10_000),
   SHUTDOWN_DELAY_MS: int(0, 60_000, 0),
@@ -108,6 +113,7 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: Raw['LOG_LEVEL'];
+  readonly accessLogStdout: boolean;
   readonly environmentOverride: DeploymentEnvironment | undefined;
   readonly shutdownDrainMs: number;
   readonly shutdownDelayMs: number;
@@ -195,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: r.PORT,
     host: r.HOST,
     logLevel: r.LOG_LEVEL,
+    accessLogStdout: r.ACCESS_LOG_STDOUT,
     environmentOverride: r.APP_ENVIRONMENT,
     shutdownDrainMs: r.SHUTDOWN_DRAIN_MS,
     shutdownDelayMs: r.SHUTDOWN_DELAY_MS,

@@ -42,6 +42,7 @@ export function createApp(ctx: AppContext): RequestListener {
     requestTelemetry({
       metrics: ctx.metrics,
       logger: ctx.logger,
+      accessLog: ctx.accessLog,
       exemplars: ctx.config.metrics.exemplars,
       unobserved,
     }),

@@ -2,7 +2,7 @@
 import type { Config } from '../config/config.ts';
 import type { CapacityBudget } from '../lib/capacity-budget.ts';
 import type { Readiness } from '../lifecycle/readiness.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { AccessLog, Logger } from '../logging/logger.ts';
 import type { AppMetrics } from '../metrics/app-metrics.ts';
 import type { DetectedEnvironment } from '../runtime/detect-environment.ts';
 
@@ -10,6 +10,8 @@ export interface AppContext {
   readonly config: Config;
   readonly environment: DetectedEnvironment;
   readonly logger: Logger;
+  /** Where each request's access line goes (stdout and/or OTLP, ACCESS_LOG_STDOUT). */
+  readonly accessLog: AccessLog;
   readonly metrics: AppMetrics;
   readonly readiness: Readiness;
   readonly budgets: { readonly memoryMb: CapacityBudget; readonly ioKb: CapacityBudget };

@@ -66,3 +66,17 @@ export function createLogger(options: LoggerOptions): Logger {
     stdout,
   );
 }
+
+/** Writes one request's access line. */
+export type AccessLog = (fields: Readonly<Record<string, unknown>>, message: string) => void;
+
+/**
+ * Access lines through `logger` (stdout, and the OTLP sink when it has one), or, given `exportOnly`,
+ * to that sink alone, with the logger's level still deciding whether the line is written at all.
+ */
+export function createAccessLog(logger: Logger, exportOnly?: LogRecordSink): AccessLog {
+  if (!exportOnly) return (fields, message) => logger.info(fields, message);
+  return (fields, message) => {
+    if (logger.isLevelEnabled('info')) exportOnly('info', fields, message);
+  };
+}

@@ -14,7 +14,7 @@ import {
 } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import { SERVICE_VERSION } from '../../config/version.ts';
-import type { Logger } from '../../logging/logger.ts';
+import type { AccessLog, Logger } from '../../logging/logger.ts';
 import type { AppMetrics } from '../../metrics/app-metrics.ts';
 
 const KNOWN_METHODS = new Set([
@@ -37,7 +37,9 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 export interface RequestTelemetryOptions {
   readonly metrics: AppMetrics;
+  /** For the middleware's own failures. */
   readonly logger: Logger;
+  readonly accessLog: AccessLog;
   readonly exemplars: boolean;
   /** Paths that are not observed at all (probes, /metrics). */
   readonly unobserved: ReadonlySet<string>;
@@ -51,7 +53,7 @@ export function routeOf(req: Request, res: Response): string | undefined {
 }
 
 export function requestTelemetry(options: RequestTelemetryOptions): RequestHandler {
-  const { metrics, logger, exemplars, unobserved } = options;
+  const { metrics, logger, accessLog, exemplars, unobserved } = options;
   const tracer = trace.getTracer('cloud-benchmark/http', SERVICE_VERSION);
 
   return (req, res, next) => {
@@ -104,7 +106,7 @@ export function requestTelemetry(options: RequestTelemetryOptions): RequestHandl
         metrics.httpDuration.observe(labels, seconds);
       }
       context.with(active, () =>
-        logger.info(
+        accessLog(
           {
             'http.request.method': method,
             'http.route': route ?? UNMATCHED_ROUTE,
