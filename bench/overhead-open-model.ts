@@ -8,7 +8,9 @@
 //      from --start-rate ×1.5, later rounds from just below the variant's previous result in ×1.08 steps;
 //      rounds repeat until the ratios' 95 % intervals (order statistics of per-round ratios) are no
 //      wider than --ci-width;
-//   2. p50/p99 at one fixed rate (half the lowest median maximum), medians of --runs runs.
+//   2. at one fixed rate (half the lowest median maximum), interleaved runs on fresh processes: p50/p99
+//      and each server's CPU time per request (/proc/PID/stat), at least --runs runs and until the CPU
+//      ratios' intervals are no wider than --ci-width: what a request costs, and where the CPU goes.
 // Usage: npm run bench:overhead -- [--step-seconds 4] [--min-rounds 6] [--max-rounds 20] [--mix trivial,default]
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -48,7 +50,12 @@ const opts = withRoundOptions(
         .argParser(positiveInt('--run-seconds')),
     )
     .addOption(
-      new Option('--runs <n>', 'latency runs per variant').default(3).argParser(positiveInt('--runs')),
+      new Option(
+        '--runs <n>',
+        'runs per variant at the fixed rate, at least (more until the CPU ratios are precise)',
+      )
+        .default(6)
+        .argParser(positiveInt('--runs')),
     )
     .addOption(
       new Option('--start-rate <n>', 'first rate of the search, req/s')
@@ -113,15 +120,21 @@ const variants: { name: string; env: Environment }[] = [
   { name: 'app, full telemetry', env: nativeEnvironment(REPO_ROOT, settings, PORT) },
 ];
 
+/** One latency run on a fresh process: the load's result and the server's CPU time per request sent. */
 async function measure(
   v: (typeof variants)[number],
   mix: readonly MixEntry[],
   rate: number,
   seconds: number,
-) {
+): Promise<{ result: LoadResult; cpuUsPerRequest: number }> {
   const started = await v.env.start();
   try {
     const url = started.paths[0]!.url;
+    const cpu = () => {
+      const s = started.cpuSeconds?.();
+      if (s === undefined) throw new Error(`${v.name}: its CPU time cannot be read (/proc/PID/stat)`);
+      return s;
+    };
     await attack({
       vegeta: VEGETA,
       baseUrl: url,
@@ -131,7 +144,8 @@ async function measure(
       maxWorkers: MAX_IN_FLIGHT,
       timeoutSeconds: 10,
     });
-    return await attack({
+    const before = cpu();
+    const result = await attack({
       vegeta: VEGETA,
       baseUrl: url,
       mix,
@@ -140,6 +154,10 @@ async function measure(
       maxWorkers: MAX_IN_FLIGHT,
       timeoutSeconds: 10,
     });
+    // Work still in progress when the load stops (held memory, fsyncs) finishes within the next moment;
+    // the reading after the run includes it, as it belongs to the requests just sent.
+    const cpuUsPerRequest = ((cpu() - before) * 1e6) / Math.max(1, result.sent);
+    return { result, cpuUsPerRequest };
   } finally {
     await started.stop();
   }
@@ -239,24 +257,48 @@ try {
     }
     const medians = new Map(variants.map((v) => [v.name, summarize(of(v.name))]));
     const fixed = Math.max(1, Math.round(Math.min(...[...medians.values()].map((m) => m.median)) / 2));
-    console.log(`== ${name}: p50/p99 at ${fixed} req/s, ${RUNS} interleaved runs of ${RUN_SECONDS} s`);
+    console.log(
+      `== ${name}: at ${fixed} req/s, interleaved runs of ${RUN_SECONDS} s: p50/p99 and the server's CPU time per request, until the CPU ratios' intervals are ≤ ${opts.ciWidth} wide (at least ${RUNS} runs)`,
+    );
     const lat = new Map<string, LoadResult[]>(variants.map((v) => [v.name, []]));
-    for (let i = 0; i < RUNS; i++) {
+    const cpu = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    const cpuOf = (name: string) => cpu.get(name)!;
+    // What each request costs at the same rate: steady (no step decides it), and it says where the
+    // CPU goes. It is not capacity: CPU per request falls as the rate rises (fewer wake-ups and
+    // collections per request), by different amounts for different servers.
+    const cpuRatios = (): Record<string, Summary> => ({
+      'app telemetry off ÷ minimal node:http': ratioSummary(
+        cpuOf('app, telemetry off'),
+        cpuOf('minimal node:http'),
+      ),
+      'app full telemetry ÷ telemetry off': ratioSummary(
+        cpuOf('app, full telemetry'),
+        cpuOf('app, telemetry off'),
+      ),
+    });
+    for (let run = 1; run <= opts.maxRounds; run++) {
       for (const v of variants) {
-        const r = await measure(v, mix, fixed, RUN_SECONDS);
-        lat.get(v.name)!.push(r);
-        console.log(`  run ${i + 1} ${v.name.padEnd(20)} ${line(r)}`);
+        const { result, cpuUsPerRequest } = await measure(v, mix, fixed, RUN_SECONDS);
+        lat.get(v.name)!.push(result);
+        cpuOf(v.name).push(cpuUsPerRequest);
+        console.log(
+          `  run ${String(run).padStart(2)} ${v.name.padEnd(20)} ${line(result)}, CPU ${cpuUsPerRequest.toFixed(0)} µs/request`,
+        );
       }
+      if (run >= RUNS && enoughRounds(run, Object.values(cpuRatios()), opts)) break;
     }
+    const runs = cpuOf(variants[0]!.name).length;
     summary.push(
-      `\n${name}, after ${of(variants[0]!.name).length} rounds — sustained req/s, median [95 % interval]; p50/p99 ms at ${fixed} req/s`,
+      `\n${name}, after ${of(variants[0]!.name).length} rounds of search and ${runs} runs at ${fixed} req/s — median [95 % interval]`,
+      `  ${'variant'.padEnd(22)}${'sustained req/s'.padStart(24)}${`CPU µs/request at ${fixed}/s`.padStart(28)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`,
     );
     for (const v of variants) {
       const rs = lat.get(v.name)!;
       summary.push(
-        `  ${v.name.padEnd(22)}${formatSummary(medians.get(v.name)!, 0).padStart(20)}${median(
-          rs.map((r) => r.latencyMs.p50),
-        )
+        `  ${v.name.padEnd(22)}${formatSummary(medians.get(v.name)!, 0).padStart(24)}${formatSummary(
+          summarize(cpuOf(v.name)),
+          0,
+        ).padStart(28)}${median(rs.map((r) => r.latencyMs.p50))
           .toFixed(2)
           .padStart(9)}${median(rs.map((r) => r.latencyMs.p99))
           .toFixed(2)
@@ -266,7 +308,11 @@ try {
     const r = ratios();
     for (const [label, s] of Object.entries(r))
       summary.push(
-        `  ${label.padEnd(40)} ${formatSummary(s)}${precise(s, opts.ciWidth) ? '' : `  (interval wider than ${opts.ciWidth})`}`,
+        `  sustained rate, ${label.padEnd(40)} ${formatSummary(s)}${precise(s, opts.ciWidth) ? '' : `  (interval wider than ${opts.ciWidth})`}`,
+      );
+    for (const [label, s] of Object.entries(cpuRatios()))
+      summary.push(
+        `  CPU per request, ${label.padEnd(39)} ${formatSummary(s)}${precise(s, opts.ciWidth) ? '' : `  (interval wider than ${opts.ciWidth})`}`,
       );
     const target = name === 'trivial' ? 0.5 : 0.8;
     summary.push(

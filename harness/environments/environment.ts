@@ -22,6 +22,8 @@ export interface Started {
   readonly phases?: Readonly<Record<string, number>>;
   /** What the copy costs the host in memory (harness/footprint.ts); undefined where it cannot be read here. */
   readonly footprint?: FootprintReader;
+  /** CPU seconds the copy has used so far (the host process); undefined where it cannot be read here. */
+  readonly cpuSeconds?: () => number | undefined;
 }
 
 export interface Environment {

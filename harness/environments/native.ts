@@ -12,7 +12,7 @@ import { REPO_LAUNCH_ARGS } from '../../app/launch.ts';
 import { REPO_ROOT } from '../project-env.ts';
 import { firstHealthy } from '../app-probe.ts';
 import { assertPortFree } from '../ports.ts';
-import { processTreeFootprint } from '../footprint.ts';
+import { processCpuSeconds, processTreeFootprint } from '../footprint.ts';
 import { createLimitGroup, type LimitGroup } from './cgroup.ts';
 import { type AppSettings, appEnv, type Environment, type Started } from './environment.ts';
 
@@ -160,13 +160,15 @@ export function nativeEnvironment(
           }
         }
       };
+      // `sh` exec()s node, so the child's pid is the app's.
+      const pid = child.pid;
       try {
         const startupMs = await firstHealthy(url, t0, settings.healthTimeoutMs, exited);
         return {
           paths: [{ label: 'native', url }],
           startupMs,
           stop,
-          ...(child.pid ? { footprint: processTreeFootprint(child.pid) } : {}),
+          ...(pid ? { footprint: processTreeFootprint(pid), cpuSeconds: () => processCpuSeconds(pid) } : {}),
         };
       } catch (error) {
         await stop();

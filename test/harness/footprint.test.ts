@@ -9,6 +9,7 @@ import {
   cgroupWorkingSet,
   containerCgroupDir,
   diskPathOf,
+  processCpuSeconds,
   processTree,
   processTreeFootprint,
   rssBytes,
@@ -75,6 +76,21 @@ describe('host footprint', () => {
       maxMiB: 3,
       parts: { a: 1, b: 2 },
     });
+  });
+
+  it('reads this process’s CPU time from /proc as process.cpuUsage() counts it, and undefined for none', () => {
+    const before = processCpuSeconds(process.pid)!;
+    const usage0 = process.cpuUsage();
+    // Burn CPU until Node itself counts 0.3 s more: the state to wait for, not a sleep.
+    let spins = 0;
+    while (process.cpuUsage(usage0).user < 300_000) spins++;
+    const usage = process.cpuUsage(usage0);
+    const after = processCpuSeconds(process.pid)!;
+    expect(spins).toBeGreaterThan(0);
+    // Both count every thread; /proc in ticks of 10 ms, so allow a few ticks either way.
+    expect(after - before).toBeGreaterThan((usage.user + usage.system) / 1e6 - 0.05);
+    expect(after - before).toBeLessThan((usage.user + usage.system) / 1e6 + 0.05);
+    expect(processCpuSeconds(2 ** 22 + 7)).toBeUndefined();
   });
 
   it('finds the qemu process by the host port it forwards, and only that one', () => {
