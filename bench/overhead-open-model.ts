@@ -163,6 +163,18 @@ async function measure(
   }
 }
 
+/** The two comparisons of every reading: app without telemetry against the floor, full against off. */
+const pairRatios = (values: (name: string) => number[], sign: string): Record<string, Summary> => ({
+  [`app telemetry off ${sign} minimal node:http`]: ratioSummary(
+    values('app, telemetry off'),
+    values('minimal node:http'),
+  ),
+  [`app full telemetry ${sign} telemetry off`]: ratioSummary(
+    values('app, full telemetry'),
+    values('app, telemetry off'),
+  ),
+});
+
 const line = (r: LoadResult) =>
   `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.ok}/${r.expected} ok, dropped ${r.dropped}`;
 
@@ -242,13 +254,7 @@ try {
     );
     const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     const of = (name: string) => rates.get(name)!;
-    const ratios = (): Record<string, Summary> => ({
-      'app telemetry off / minimal node:http': ratioSummary(
-        of('app, telemetry off'),
-        of('minimal node:http'),
-      ),
-      'app full telemetry / telemetry off': ratioSummary(of('app, full telemetry'), of('app, telemetry off')),
-    });
+    const ratios = () => pairRatios(of, '/');
     let last = new Map<string, number>();
     for (let round = 1; round <= opts.maxRounds; round++) {
       last = await sustainedRates(mix, round, last);
@@ -266,16 +272,7 @@ try {
     // What each request costs at the same rate: steady (no step decides it), and it says where the
     // CPU goes. It is not capacity: CPU per request falls as the rate rises (fewer wake-ups and
     // collections per request), by different amounts for different servers.
-    const cpuRatios = (): Record<string, Summary> => ({
-      'app telemetry off ÷ minimal node:http': ratioSummary(
-        cpuOf('app, telemetry off'),
-        cpuOf('minimal node:http'),
-      ),
-      'app full telemetry ÷ telemetry off': ratioSummary(
-        cpuOf('app, full telemetry'),
-        cpuOf('app, telemetry off'),
-      ),
-    });
+    const cpuRatios = () => pairRatios(cpuOf, '÷');
     for (let run = 1; run <= opts.maxRounds; run++) {
       for (const v of variants) {
         const { result, cpuUsPerRequest } = await measure(v, mix, fixed, RUN_SECONDS);
