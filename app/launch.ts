@@ -11,9 +11,22 @@
  * A V8 flag: NODE_OPTIONS does not accept it, so it is part of the command line.
  * Not --enable-source-maps: it parsed the bundle's maps at every start (~70 ms); the preload maps stack
  * traces on demand instead (app/src/runtime/stack-traces.ts).
+ * --heap-growing-percent=100: after each full collection the old generation may grow to twice its live
+ * size. V8 picks that factor from the memory it detects: 1.1 in a 512 MiB cgroup, up to 4 on the host, so
+ * each environment would run a different GC policy. At 1.1 the memory route's 8 MiB blocks set off a
+ * full mark-compact every few requests: at 700 req/s of the default mix, 104-138 in 10 s, throttled in
+ * 14-92 of 103 periods, 1.2-1.4 ms CPU per request; with 2 (the top of V8's range for small heaps),
+ * 11-22, 2-14 periods, 0.76-1.1 ms (docs/telemetry-overhead.md). The cost: a larger heap on the trivial
+ * route where V8 would have kept it tighter.
  */
 export function launchArgs(appDir: string): string[] {
-  return ['--single-threaded-gc', '--import', `${appDir}/dist/preload.mjs`, `${appDir}/dist/main.mjs`];
+  return [
+    '--single-threaded-gc',
+    '--heap-growing-percent=100',
+    '--import',
+    `${appDir}/dist/preload.mjs`,
+    `${appDir}/dist/main.mjs`,
+  ];
 }
 
 /**

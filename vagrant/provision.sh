@@ -158,7 +158,7 @@ User=$SERVICE_USER
 Group=$SERVICE_USER
 EnvironmentFile=/etc/cloud-benchmark/env
 WorkingDirectory=$APP_HOME
-ExecStart=/usr/local/bin/node --single-threaded-gc --import $APP_HOME/dist/preload.mjs $APP_HOME/dist/main.mjs
+ExecStart=/usr/local/bin/node --single-threaded-gc --heap-growing-percent=100 --import $APP_HOME/dist/preload.mjs $APP_HOME/dist/main.mjs
 Restart=on-failure
 RestartSec=2
 TimeoutStopSec=30

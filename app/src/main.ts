@@ -1,5 +1,5 @@
 // The process entry point (composition root). Run it with the telemetry preload:
-//   node --single-threaded-gc --import ./app/dist/preload.mjs app/dist/main.mjs   (npm start)
+//   node --single-threaded-gc --heap-growing-percent=100 --import ./app/dist/preload.mjs app/dist/main.mjs   (npm start)
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { answerOwnRoutes } from './lifecycle/exit-when-ready.ts';
 import { onSignals, shutdown, type ShutdownDeps } from './lifecycle/shutdown.ts';
