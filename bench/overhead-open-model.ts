@@ -273,7 +273,8 @@ try {
     // CPU goes. It is not capacity: CPU per request falls as the rate rises (fewer wake-ups and
     // collections per request), by different amounts for different servers.
     const cpuRatios = () => pairRatios(cpuOf, '÷');
-    for (let run = 1; run <= opts.maxRounds; run++) {
+    // --runs is a floor: it is honoured even when larger than --max-rounds.
+    for (let run = 1; run <= Math.max(opts.maxRounds, RUNS); run++) {
       for (const v of variants) {
         const { result, cpuUsPerRequest } = await measure(v, mix, fixed, RUN_SECONDS);
         lat.get(v.name)!.push(result);
