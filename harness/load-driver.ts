@@ -36,6 +36,12 @@ export const BreakdownSchema = z.object({
     resets: z.number().int().nonnegative(),
     other: z.number().int().nonnegative(),
   }),
+  /**
+   * The most requests the driver had in flight at once (from each send time and latency). Below the
+   * driver's worker cap, a request not sent was the driver's own pacing falling behind, not a slow
+   * target holding every worker (what k6 counts as dropped iterations). Absent in older results.
+   */
+  peakInFlight: z.number().int().nonnegative().optional(),
 });
 export type Breakdown = z.infer<typeof BreakdownSchema>;
 
@@ -45,7 +51,10 @@ export const LoadResultSchema = z.object({
   /** Requests an open model should have sent: rate × duration. */
   expected: z.number().nonnegative(),
   sent: z.number().int().nonnegative(),
-  /** Requests the driver could not send on time because every worker was busy (k6: dropped_iterations). */
+  /**
+   * Requests of the schedule never sent: every worker was busy (k6: dropped_iterations), or the driver's
+   * own pacing fell behind before the end (`breakdown.peakInFlight` tells which).
+   */
   dropped: z.number().int().nonnegative(),
   ok: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
@@ -181,6 +190,8 @@ const ms = (ns: number) => ns / 1e6;
 /** A request's record as `vegeta encode -to json` writes it (the fields used; latency in ns). */
 const RecordSchema = z.object({
   code: z.number().int(),
+  /** RFC 3339 with nanoseconds: when the request was sent. */
+  timestamp: z.string(),
   latency: z.number(),
   error: z.string(),
   url: z.string(),
@@ -191,6 +202,31 @@ export function transportCause(error: string): keyof Breakdown['transport'] {
   if (/Client\.Timeout|deadline exceeded|i\/o timeout|timeout awaiting/i.test(error)) return 'timeouts';
   if (/connection reset|broken pipe|server closed idle connection|EOF$/i.test(error)) return 'resets';
   return 'other';
+}
+
+/** An RFC 3339 time with up to nanoseconds, in µs since the epoch (Date.parse keeps only ms). */
+export function epochMicros(timestamp: string): number {
+  const ms = Date.parse(timestamp);
+  if (Number.isNaN(ms)) throw new Error(`not an RFC 3339 time: ${JSON.stringify(timestamp)}`);
+  const fraction = /\.(\d+)/.exec(timestamp)?.[1] ?? '';
+  return ms * 1000 + Number(fraction.slice(3, 6).padEnd(3, '0'));
+}
+
+/** The most intervals [start, end) open at once (ends sorted before starts at the same instant). */
+export function peakOverlap(starts: Float64Array, ends: Float64Array): number {
+  starts.sort();
+  ends.sort();
+  let open = 0;
+  let peak = 0;
+  let j = 0;
+  for (const s of starts) {
+    while (j < ends.length && ends[j]! <= s) {
+      j++;
+      open--;
+    }
+    peak = Math.max(peak, ++open);
+  }
+  return peak;
 }
 
 function group(latenciesNs: number[]): Group {
@@ -214,6 +250,8 @@ export async function breakdown(vegeta: string, results: readonly string[]): Pro
   const byStatus = new Map<string, number[]>();
   const byRoute = new Map<string, { latencies: number[]; codes: Record<string, number> }>();
   const transport = { timeouts: 0, resets: 0, other: 0 };
+  const starts: number[] = [];
+  const ends: number[] = [];
   for await (const line of createInterface({ input: child.stdout })) {
     if (!line) continue;
     const r = RecordSchema.parse(JSON.parse(line));
@@ -227,6 +265,9 @@ export async function breakdown(vegeta: string, results: readonly string[]): Pro
     route.codes[code] = (route.codes[code] ?? 0) + 1;
     byRoute.set(path, route);
     if (r.code === 0) transport[transportCause(r.error)]++;
+    const sent = epochMicros(r.timestamp);
+    starts.push(sent);
+    ends.push(sent + r.latency / 1000);
   }
   const code = await exited;
   if (code !== 0) throw new Error(`vegeta encode exited with ${code}: ${stderr.trim()}`);
@@ -236,6 +277,7 @@ export async function breakdown(vegeta: string, results: readonly string[]): Pro
       [...byRoute].map(([k, v]) => [k, { ...group(v.latencies), statusCodes: v.codes }]),
     ),
     transport,
+    peakInFlight: peakOverlap(Float64Array.from(starts), Float64Array.from(ends)),
   };
 }
 

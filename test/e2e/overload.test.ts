@@ -4,10 +4,10 @@
 // reset, /health and /metrics answer throughout both on a kept-alive connection (as Prometheus
 // scrapes) and on a new connection each time (as the kubelet probes), memory under the limit, the same
 // process, the minute after served (at most 0.1 % answered 503, each printed), the rate really an
-// overload (some 503s); at 2× the driver sent every request and the goodput kept at least half the
-// sustained rate. The targets not met on every run here (goodput ≥ 90 % at 2×, 503s within 50 ms at
-// p99; at 4× the goodput and every request sent on time, which depend on the client sharing the two
-// cores with the app) are printed with a verdict every run (docs/reliability.md).
+// overload (some 503s); at 2× the driver never ran out of workers (the app answered fast enough to free
+// them) and the goodput kept at least half the sustained rate. The targets not met on every run here
+// (goodput ≥ 90 % at 2×, 503s within 50 ms at p99; at 4× the goodput, which depends on the client
+// sharing the two cores with the app) are printed with a verdict every run (docs/reliability.md).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,7 +17,7 @@ import { readStatus, watchResources } from '../../harness/app-probe.ts';
 import type { Started } from '../../harness/environments/environment.ts';
 import { nativeEnvironment } from '../../harness/environments/native.ts';
 import { freePort } from '../../harness/ports.ts';
-import { attack, failedRoutes } from '../../harness/load-driver.ts';
+import { attack, failedRoutes, type LoadResult } from '../../harness/load-driver.ts';
 import { findSaturation } from '../../harness/saturation.ts';
 import { skipLoudly, versions } from '../helpers/images.ts';
 
@@ -30,6 +30,27 @@ const skip = skipLoudly(
 const MEMORY_MIB = Number(versions.BENCH_MEMORY_MIB);
 const OVERLOAD_SECONDS = 30;
 const RECOVERY_SECONDS = 60;
+const HARD_WORKERS = 4000;
+const RECOVERY_WORKERS = 200;
+
+/**
+ * Requests the driver did not send must be its own pacing, not the app: a slow app holds every worker
+ * (k6's dropped iterations), so the peak in flight stays below the cap. vegeta stops at the run's end
+ * with whatever its pacer had not yet sent, so a driver sharing two busy cores with the app falls a
+ * request or two short of rate × duration (2 of 58 260 in one CI run, at a peak of far fewer in flight
+ * than workers): printed, and more than 0.1 % of the schedule fails.
+ */
+function expectDriverKeptUp(r: LoadResult, maxWorkers: number, what: string): void {
+  const peak = r.breakdown?.peakInFlight;
+  if (r.dropped > 0)
+    console.log(
+      `  ${what}: the driver left ${r.dropped} of ${r.expected} unsent at the end, ${peak} in flight at most`,
+    );
+  expect(peak, `${what}: requests in flight at once, against ${maxWorkers} workers`).toBeLessThan(maxWorkers);
+  expect(r.dropped, `${what}: requests the driver left unsent`).toBeLessThanOrEqual(
+    Math.floor(r.expected / 1000),
+  );
+}
 
 /**
  * The prober, a plain `node` of its own (under `CI=true` this file runs with V8 coverage, which slowed
@@ -149,7 +170,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
           mix: REQUEST_MIX,
           rate,
           durationSeconds: OVERLOAD_SECONDS,
-          maxWorkers: 4000,
+          maxWorkers: HARD_WORKERS,
           timeoutSeconds: 10,
         });
         const { kept: statuses, fresh, failures, peakRss } = await probes.stop();
@@ -159,7 +180,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         const shed = b.byStatus['503'];
         console.log(
           `overload ${factor}×: sustained ${sustained} req/s; at ${rate} req/s for ${OVERLOAD_SECONDS} s: ` +
-            `status codes ${JSON.stringify(hard.statusCodes)}, no answer ${JSON.stringify(b.transport)}, dropped ${hard.dropped}; ` +
+            `status codes ${JSON.stringify(hard.statusCodes)}, no answer ${JSON.stringify(b.transport)}, dropped ${hard.dropped} (peak in flight ${b.peakInFlight}); ` +
             `goodput ${goodput.toFixed(0)} req/s (${((100 * goodput) / sustained).toFixed(0)} % of sustained); ` +
             `p99 of 200s ${b.byStatus['200']?.latencyMs.p99.toFixed(0)} ms, of 503s ${shed?.latencyMs.p99.toFixed(1)} ms; ` +
             `probes kept alive ${statuses.filter((s) => s === 200).length}/${statuses.length} answered 200, on new connections ${fresh.filter((s) => s === 200).length}/${fresh.length}; peak RSS ${peakRss.toFixed(0)} MiB`,
@@ -177,7 +198,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
             fresh.every((x) => x === 200),
           ],
           ['no client timeout', b.transport.timeouts === 0],
-          ['every request sent on time', hard.dropped === 0],
+          ['the driver never short of workers', (b.peakInFlight ?? Infinity) < HARD_WORKERS],
           ['goodput ≥ 90 % of sustained', goodput >= 0.9 * sustained],
           ['p99 of the 503s ≤ 50 ms', (shed?.latencyMs.p99 ?? 0) <= 50],
         ] as const;
@@ -206,7 +227,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         }
         expect({ resets: b.transport.resets, other: b.transport.other }).toEqual({ resets: 0, other: 0 });
         if (factor === 2) {
-          expect(hard.dropped, 'requests the driver could not send at 2×').toBe(0);
+          expectDriverKeptUp(hard, HARD_WORKERS, `${factor}×`);
           // The target, 90 %, is printed above: met where the search found a cautious rate, not where
           // it found the app's real capacity (each refusal costs ~1/8 of a served request's CPU, near
           // bare node:http's floor: docs/reliability.md). Below half, the overload is eating the
@@ -236,7 +257,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
           mix: REQUEST_MIX,
           rate: Math.max(1, Math.floor(sustained / 2)),
           durationSeconds: RECOVERY_SECONDS,
-          maxWorkers: 200,
+          maxWorkers: RECOVERY_WORKERS,
           timeoutSeconds: 10,
         });
         console.log(
@@ -248,7 +269,7 @@ describe.skipIf(skip)('the app at 2× and 4× its saturation rate (real load, 1 
         // stray 503 or two (1 of 9 540; 2 of 4 680) came in two of nine runs, not yet identified
         // (docs/reliability.md); more than 0.1 % would be the service not recovering, and fails.
         expect(Object.keys(after.statusCodes).filter((c) => !['200', '503'].includes(c))).toEqual([]);
-        expect(after.dropped).toBe(0);
+        expectDriverKeptUp(after, RECOVERY_WORKERS, `after the ${factor}× overload`);
         const strays = after.statusCodes['503'] ?? 0;
         if (strays > 0)
           console.log(
