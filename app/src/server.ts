@@ -2,6 +2,7 @@
 // main.ts for the real process and by tests, which start it in-process on port 0.
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, ServerOptions } from 'node:http';
+import { totalmem } from 'node:os';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Config } from './config/config.ts';
@@ -13,9 +14,11 @@ import { CapacityBudget } from './lib/capacity-budget.ts';
 import { Readiness } from './lifecycle/readiness.ts';
 import { createAccessLog, createLogger, type Logger } from './logging/logger.ts';
 import { createAppMetrics, type AppMetrics } from './metrics/app-metrics.ts';
+import { readCgroupLimits } from './runtime/cgroup-limits.ts';
 import { detectEnvironment, type DetectedEnvironment } from './runtime/detect-environment.ts';
 import { createOtlpLogSink } from './telemetry/otlp-log-sink.ts';
 import type { TelemetryHandle } from './telemetry/sdk.ts';
+import { defaultMemoryBudgetMb } from './workloads/memory.ts';
 import type { DestinationStream } from 'pino';
 
 // Not `import { Server } from 'node:http'`: importing it as an ES module builds its ES facade, which
@@ -138,7 +141,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
     metrics,
     readiness,
     budgets: {
-      memoryMb: new CapacityBudget(config.workloads.memoryBudgetMb),
+      memoryMb: new CapacityBudget(
+        config.workloads.memoryBudgetMb ??
+          defaultMemoryBudgetMb(readCgroupLimits().memoryBytes ?? totalmem()),
+      ),
       ioKb: new CapacityBudget(config.workloads.ioBudgetMb * 1024),
     },
     startupSeconds: () => startupSeconds,

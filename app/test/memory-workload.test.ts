@@ -1,7 +1,8 @@
 // The memory workload frees its block when the hold ends instead of leaving it to the garbage collector,
-// and never detaches memory it does not own (small Buffers are slices of Node's shared pool).
+// and never detaches memory it does not own (small Buffers are slices of Node's shared pool); what all
+// its requests may hold at once follows the memory limit.
 import { describe, expect, it } from 'vitest';
-import { holdMemory, release } from '../src/workloads/memory.ts';
+import { defaultMemoryBudgetMb, holdMemory, release } from '../src/workloads/memory.ts';
 
 describe('memory workload', () => {
   it('holds the requested size and answers its bytes and checksum', async () => {
@@ -26,5 +27,13 @@ describe('memory workload', () => {
     release(small);
     expect(small.buffer.detached).toBe(false);
     expect([...neighbour]).toEqual(new Array<number>(16).fill(7));
+  });
+
+  it('may hold a quarter of the memory limit at once, at most 256 MiB, at least 1', () => {
+    const MIB = 1024 * 1024;
+    expect(defaultMemoryBudgetMb(512 * MIB)).toBe(128);
+    expect(defaultMemoryBudgetMb(24 * 1024 * MIB)).toBe(256);
+    expect(defaultMemoryBudgetMb(1023 * MIB)).toBe(255);
+    expect(defaultMemoryBudgetMb(2 * MIB)).toBe(1);
   });
 });

@@ -14,6 +14,9 @@ const int = (min: number, max: number, fallback: number) =>
     z.coerce.number().check(z.int({ error: 'must be an integer' }), z.minimum(min), z.maximum(max)),
     fallback,
   );
+/** An integer with no fixed default: undefined when unset, the caller derives one (from the memory limit). */
+const optionalInt = (min: number, max: number) =>
+  z.optional(z.coerce.number().check(z.int({ error: 'must be an integer' }), z.minimum(min), z.maximum(max)));
 const flag = (fallback: boolean) =>
   z._default(
     z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] }),
@@ -69,7 +72,8 @@ const schema = z.object({
   CPU_MAX_ITERATIONS: int(1, 1_000_000_000, 50_000_000),
   MEMORY_MAX_MB: int(1, 1024, 64),
   MEMORY_MAX_HOLD_MS: int(0, 600_000, 10_000),
-  MEMORY_BUDGET_MB: int(1, 4096, 256),
+  // Unset: a quarter of the process's memory limit, at most 256 (workloads/memory.ts).
+  MEMORY_BUDGET_MB: optionalInt(1, 4096),
   IO_MAX_KB: int(1, 1_048_576, 8192),
   IO_BUDGET_MB: int(1, 4096, 256),
   IO_DIR: z.optional(z.string()),
@@ -132,7 +136,8 @@ export interface Config {
     readonly cpuMaxIterations: number;
     readonly memoryMaxMb: number;
     readonly memoryMaxHoldMs: number;
-    readonly memoryBudgetMb: number;
+    /** undefined: derived from the memory limit (defaultMemoryBudgetMb). */
+    readonly memoryBudgetMb: number | undefined;
     readonly ioMaxKb: number;
     readonly ioBudgetMb: number;
     readonly ioDir: string | undefined;
