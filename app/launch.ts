@@ -30,8 +30,9 @@ export function launchArgs(appDir: string): string[] {
 }
 
 /**
- * NODE_OPTIONS of every copy: a 4 MiB young-generation semi-space keeps the RSS at full load near
- * 140 MiB instead of ~220 MiB, for ~8 % less peak throughput (docs/telemetry-overhead.md).
+ * NODE_OPTIONS of every copy: a 4 MiB young-generation semi-space kept the RSS at full load near
+ * 140 MiB instead of ~220 MiB, for ~8 % less peak throughput (docs/telemetry-overhead.md); with the
+ * heap's growth factor above it is ~164 MiB (bench:app, 2026-12-03).
  */
 export const APP_NODE_OPTIONS = '--max-semi-space-size=4';
 

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { type ProcInfo, processes, qemuForwarding } from './environments/processes.ts';
+import { type ProcInfo, processes, qemuForwarding, statFields } from './environments/processes.ts';
 
 /** One reading: the total and what it is made of (bytes), e.g. { cgroup: …, 'containerd-shim': … }. */
 export interface FootprintSample {
@@ -196,9 +196,7 @@ const USER_HZ = 100;
  */
 export function processCpuSeconds(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold ')'): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? ticks / USER_HZ : undefined;
   } catch {

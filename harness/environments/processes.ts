@@ -10,15 +10,22 @@ export interface ProcInfo {
   readonly cmdline: string;
 }
 
+/**
+ * The fields of a /proc/PID/stat line after the command name, from the state (field 3): the name may
+ * hold spaces and parentheses, so they start after its last ')'. [0] state, [1] ppid, [11] utime,
+ * [12] stime.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Every readable process with its parent and command line. */
 export function processes(): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // The command name in /proc/PID/stat may hold spaces and parentheses: the fields after its last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(readFileSync(`/proc/${entry}/stat`, 'utf8'))[1]);
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
       out.push({ pid: Number(entry), ppid, cmdline });
     } catch {
