@@ -3,7 +3,8 @@
 // `npm start`, the VM's systemd unit — state the same and test/integration/launch.test.ts holds them to it.
 
 /**
- * Node's flags, relative to the directory that holds dist/ (the repository's app/, the image's /app).
+ * Node's flags (RUNTIME_FLAGS, which the benchmarks' minimal server shares) and the entry points,
+ * relative to the directory that holds dist/ (the repository's app/, the image's /app).
  * --single-threaded-gc: V8 collects garbage on the main thread only. Under a CPU quota (every compared
  * copy runs with 1 CPU) its parallel GC helpers use the quota up and the whole process is throttled for
  * the rest of each 100 ms period; measured in a 1-CPU cgroup at 2× overload: throttled in 95 of 117
@@ -19,14 +20,10 @@
  * 11-22, 2-14 periods, 0.76-1.1 ms (docs/telemetry-overhead.md). The cost: a larger heap on the trivial
  * route where V8 would have kept it tighter.
  */
+export const RUNTIME_FLAGS: readonly string[] = ['--single-threaded-gc', '--heap-growing-percent=100'];
+
 export function launchArgs(appDir: string): string[] {
-  return [
-    '--single-threaded-gc',
-    '--heap-growing-percent=100',
-    '--import',
-    `${appDir}/dist/preload.mjs`,
-    `${appDir}/dist/main.mjs`,
-  ];
+  return [...RUNTIME_FLAGS, '--import', `${appDir}/dist/preload.mjs`, `${appDir}/dist/main.mjs`];
 }
 
 /**

@@ -1,7 +1,8 @@
 // Telemetry overhead under an open-model load (prints measurements; it is not a test). Three servers,
 // each in a 1-CPU / 512 MiB cgroup as the compared environments are: a minimal node:http server doing
-// the same work (bench/bare-http.ts), the app with telemetry disabled (OTEL_SDK_DISABLED=true) and
-// the app with full telemetry (spans, OTLP traces and logs to a discard-all receiver, exemplars).
+// the same work under the app's runtime flags (bench/bare-http.ts), the app with telemetry disabled
+// (OTEL_SDK_DISABLED=true) and the app with full telemetry (spans, OTLP traces and logs to a
+// discard-all receiver, exemplars).
 // For the trivial route and the default request mix:
 //   1. in interleaved rounds, each variant's maximum sustainable rate on a fresh process: offered rates
 //      rise until a run drops or fails requests, then bisection (harness/saturation.ts); round 1 searches
@@ -28,6 +29,7 @@ import {
 import { REQUEST_MIX, TRIVIAL, type MixEntry } from '../loadtests/lib/mix.ts';
 import { type AppSettings, type Environment } from '../harness/environments/environment.ts';
 import { APP_COMMAND, nativeEnvironment } from '../harness/environments/native.ts';
+import { RUNTIME_FLAGS } from '../app/launch.ts';
 import { attack, failedRoutes, type LoadResult } from '../harness/load-driver.ts';
 import { findSaturation } from '../harness/saturation.ts';
 import { benchLimits, loadToolchainEnv, REPO_ROOT } from '../harness/project-env.ts';
@@ -109,7 +111,8 @@ const variants: { name: string; env: Environment }[] = [
   {
     name: 'minimal node:http',
     env: nativeEnvironment(REPO_ROOT, settings, PORT, {
-      args: ['bench/bare-http.ts'],
+      // The app's runtime flags too, so that "off ÷ minimal" compares code, not GC policies.
+      args: [...RUNTIME_FLAGS, 'bench/bare-http.ts'],
       env: { PORT: String(PORT) },
     }),
   },
