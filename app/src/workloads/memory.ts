@@ -11,9 +11,9 @@ const PAGE = 4096;
 /**
  * What all /api/memory requests may hold at once unless MEMORY_BUDGET_MB says: a quarter of the
  * process's memory limit, at most 256 MiB. The rest of the process grows under overload too
- * (thousands of connections, their requests and buffers: 200–270 MiB of RSS besides the blocks at 4×
- * in a 512 MiB cgroup), and with a fixed 256 MiB the blocks took the peak RSS to 413–490 MiB of the
- * 512; with 128 MiB, 319–343 (docs/reliability.md).
+ * (thousands of connections, their requests and buffers: 126–268 MiB of RSS besides the blocks at 4×
+ * in a 512 MiB cgroup), and with a fixed 256 MiB the blocks took the peak RSS to 411–490 MiB of the
+ * 512; with 128 MiB, 311–335 (docs/reliability.md).
  */
 export function defaultMemoryBudgetMb(memoryLimitBytes: number): number {
   return Math.max(1, Math.min(256, Math.floor(memoryLimitBytes / MIB / 4)));
