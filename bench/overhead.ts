@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Command, Option } from 'commander';
-import { APP_NODE_OPTIONS, REPO_LAUNCH_ARGS } from '../app/launch.ts';
+import { APP_GLIBC_TUNABLES, APP_NODE_OPTIONS, REPO_LAUNCH_ARGS } from '../app/launch.ts';
 import { positiveInt, positiveNumber, type RoundOptions, withRoundOptions } from '../harness/cli-options.ts';
 import { containerEnvironment } from '../harness/environments/container.ts';
 import { assertPortFree, freePort } from '../harness/ports.ts';
@@ -85,13 +85,15 @@ interface Variant {
 }
 
 const appArgv = REPO_LAUNCH_ARGS;
-// The app variants run exactly as `npm start` and the image do (same NODE_OPTIONS and compile cache);
+// The app variants run exactly as `npm start` and the image do (same NODE_OPTIONS, GLIBC_TUNABLES and
+// compile cache);
 // APP_NODE_OPTIONS overrides it (e.g. APP_NODE_OPTIONS= measures V8's default heap sizing).
 const common = {
   PORT: String(APP_PORT),
   HOST: '127.0.0.1',
   APP_ENVIRONMENT: 'native',
   NODE_OPTIONS: process.env.APP_NODE_OPTIONS ?? APP_NODE_OPTIONS,
+  GLIBC_TUNABLES: APP_GLIBC_TUNABLES,
   NODE_COMPILE_CACHE: resolve(repo, 'node_modules/.cache/node-compile'),
 };
 const variants: Variant[] = [

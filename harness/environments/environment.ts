@@ -1,6 +1,6 @@
 // What the compare command needs from each place the app can run: a reason it cannot run here, and a
 // way to start a fresh copy that reports how long it took to answer /health.
-import { APP_NODE_OPTIONS } from '../../app/launch.ts';
+import { APP_GLIBC_TUNABLES, APP_NODE_OPTIONS } from '../../app/launch.ts';
 import type { FootprintReader } from '../footprint.ts';
 export const ENVIRONMENT_NAMES = ['native', 'container', 'vm', 'kubernetes'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -61,6 +61,7 @@ export function appEnv(settings: AppSettings, environment: EnvironmentName): Rec
     APP_ENVIRONMENT: environment,
     NODE_ENV: 'production',
     NODE_OPTIONS: APP_NODE_OPTIONS,
+    GLIBC_TUNABLES: APP_GLIBC_TUNABLES,
     ...(settings.otlpEndpoint
       ? { OTEL_EXPORTER_OTLP_ENDPOINT: settings.otlpEndpoint }
       : { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' }),
