@@ -86,8 +86,8 @@ interface Variant {
 
 const appArgv = REPO_LAUNCH_ARGS;
 // The app variants run exactly as `npm start` and the image do (same NODE_OPTIONS, GLIBC_TUNABLES and
-// compile cache);
-// APP_NODE_OPTIONS overrides it (e.g. APP_NODE_OPTIONS= measures V8's default heap sizing).
+// compile cache); APP_NODE_OPTIONS overrides NODE_OPTIONS (APP_NODE_OPTIONS= measures V8's default heap
+// sizing).
 const common = {
   PORT: String(APP_PORT),
   HOST: '127.0.0.1',
