@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { targetLines, type AttackOptions, type LoadResult } from '../../harness/load-driver.ts';
 import { REQUEST_MIX } from '../../loadtests/lib/mix.ts';
 import { isSaturated } from '../../scripts/compare/results.ts';
-import { findSaturation } from '../../harness/saturation.ts';
+import { findSaturation, refusalGoodputBound } from '../../harness/saturation.ts';
 import { unfairness } from '../../scripts/compare/run-comparison.ts';
 
 describe('targetLines (vegeta targets for a mix)', () => {
@@ -139,5 +139,26 @@ describe('unfairness (limits and telemetry must match)', () => {
   });
   it('catches a memory difference alone', () => {
     expect(unfairness([copy, { ...copy, name: 'container', memory: null }])).toContain('memory unlimited');
+  });
+});
+
+describe('refusalGoodputBound (what refusals leave of the capacity)', () => {
+  it('at 1 457 req/s sustained and 46 µs a refusal keeps 78 % at 4× and 93 % at 2×', () => {
+    // 4×: S·c = 0.067022, (1 − 0.268088) / (1 − 0.067022) = 0.78449; 2×: 0.865956 / 0.932978 = 0.92816
+    expect(refusalGoodputBound(1457, 46, 4)).toBeCloseTo(0.78449, 4);
+    expect(refusalGoodputBound(1457, 46, 2)).toBeCloseTo(0.92816, 4);
+  });
+
+  it('free refusals leave all of it; refusals as costly as the work leave nothing', () => {
+    expect(refusalGoodputBound(1000, 0, 4)).toBe(1);
+    expect(refusalGoodputBound(1000, 1000, 4)).toBe(0);
+    expect(refusalGoodputBound(1000, 400, 4)).toBe(0);
+  });
+
+  it('refuses inputs that mean nothing, naming them', () => {
+    expect(() => refusalGoodputBound(0, 46, 4)).toThrow(
+      'refusalGoodputBound: needs sustained > 0, refusalUs ≥ 0, factor ≥ 1 (got 0, 46, 4)',
+    );
+    expect(() => refusalGoodputBound(1457, 46, 0.5)).toThrow('(got 1457, 46, 0.5)');
   });
 });

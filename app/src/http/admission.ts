@@ -107,7 +107,8 @@ function refusal(detail: string) {
   };
 }
 
-const REFUSALS: Record<ShedReason, ReturnType<typeof refusal>> = {
+/** The answers, body and headers, one per reason (bench/bare-503.ts answers with the same bytes). */
+export const REFUSALS: Record<ShedReason, ReturnType<typeof refusal>> = {
   in_flight: refusal('the most requests this instance accepts are in progress (MAX_IN_FLIGHT); retry later'),
   queue_delay: refusal('requests are waiting longer than MAX_QUEUE_DELAY_MS to be handled; retry later'),
 };
