@@ -50,6 +50,9 @@ const opts = withRoundOptions(
 const VEGETA = join(process.env.CB_BIN_DIR ?? '', 'vegeta');
 const PORT = 18492;
 const MAX_IN_FLIGHT = 4000;
+// How long the app's one admitted request lasts: past the run, within what DELAY_MAX_MS accepts (10 min).
+// Should a run outlast it, the next hold starts at once and any request admitted between is reported.
+const HOLD_MS = Math.min(600_000, (opts.runSeconds + 60) * 1000);
 const settings: AppSettings = { ...benchLimits, otlpEndpoint: undefined, healthTimeoutMs: 30_000 };
 const FLOOR = 'node:http 503';
 const APP = 'app, refusing';
@@ -63,7 +66,7 @@ const variants: { name: string; env: Environment; hold: boolean }[] = [
     name: APP,
     env: nativeEnvironment(REPO_ROOT, settings, PORT, {
       ...APP_COMMAND,
-      env: { MAX_IN_FLIGHT: '1', DELAY_MAX_MS: '600000' },
+      env: { MAX_IN_FLIGHT: '1', DELAY_MAX_MS: String(HOLD_MS) },
     }),
     hold: true,
   },
@@ -77,10 +80,10 @@ async function measure(v: (typeof variants)[number], rate: number) {
   let holding: Promise<void> | undefined;
   try {
     if (v.hold) {
-      // The one request in flight: /api/delay for longer than the run, asked again should it end.
+      // The one request in flight, asked again should it end.
       holding = (async () => {
         while (!controller.signal.aborted)
-          await fetch(`${url}/api/delay?ms=${(opts.runSeconds + 60) * 1000}`, {
+          await fetch(`${url}/api/delay?ms=${HOLD_MS}`, {
             signal: controller.signal,
           }).then(
             (r) => r.arrayBuffer(),
