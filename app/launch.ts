@@ -34,17 +34,20 @@ export function launchArgs(appDir: string): string[] {
 export const APP_NODE_OPTIONS = '--max-semi-space-size=4';
 
 /**
- * GLIBC_TUNABLES of every copy: glibc keeps freed blocks below 128 MiB for reuse instead of handing them
+ * GLIBC_TUNABLES of every copy: glibc keeps freed heap (up to 512 MiB) for reuse instead of handing it
  * back to the kernel. By default it serves large allocations with mmap and then, after the first is
  * freed, from the heap, trimming the heap's top whenever more than twice the block is free there: the
  * memory route's 8 MiB blocks were returned and faulted in again page by page, over and over. In a
  * 1-CPU cgroup on the default mix (10 s fixed rates, five interleaved rounds; docs/reliability.md): CPU
  * per answer at 700 req/s 0.73× [0.69, 0.80], goodput at 2× capacity 1.9× [1.1, 4.4], peak RSS +5 %.
+ * At 128 MiB kept, the heap was still trimmed whenever that much lay free at its top (164 → 43 MiB
+ * within a second at 2× overload) and the next ones faulted in again: 512 MiB, above the memory route's
+ * largest default budget (256 MiB), halved the faults at 2× (0.47× [0.31, 0.76], six rounds).
  * The cost: RSS stays near its peak after a burst (the memory route's guard counts live memory too).
  * mmap_threshold is glibc's largest (32 MiB); larger requests are still mapped and unmapped each time.
  */
 export const APP_GLIBC_TUNABLES =
-  'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728';
+  'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=536870912';
 
 /** The launch from the repository root (npm start, the native copy, the tests). */
 export const REPO_LAUNCH_ARGS = launchArgs('./app');

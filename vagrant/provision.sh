@@ -136,7 +136,7 @@ HOST=0.0.0.0
 PORT=8080
 NODE_ENV=production
 NODE_OPTIONS=--max-semi-space-size=4
-GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728
+GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=536870912
 NODE_COMPILE_CACHE=/var/cache/cloud-benchmark/compile-cache
 $otel
 ENV
