@@ -7,8 +7,8 @@
 //     other request on its real path (admission control, metrics, the same answer).
 // At each offered rate, interleaved runs until the ratio app ÷ floor has a 95 % interval no wider than
 // --ci-width; then, given --sustained (the rate the app sustains, e.g. from the overload test's search),
-// the goodput the app can keep at 2× and 4× that rate if admitted work fills the CPU at the sustained
-// rate: g ≤ S·(1 − kSc)/(1 − Sc) for k× the rate and a refusal costing c (docs/reliability.md).
+// the most the app can serve at 2× and 4× that rate when refusals cost that much (refusalGoodputBound,
+// harness/saturation.ts; docs/reliability.md).
 // Usage: npm run bench:refusal -- [--rates 3000,6000] [--run-seconds 10] [--sustained 1457]
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
