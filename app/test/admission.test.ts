@@ -93,9 +93,9 @@ describe('TurnClock', () => {
     t.advance(30);
     t.endTurn();
     t.advance(12); // timers, completions, a GC pause: no wait for I/O, so requests may have queued
-    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 42 });
+    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 42, afterIdle: false });
     t.advance(3);
-    expect(t.clock.arrive()).toMatchObject({ position: 1, waitedMs: 45 });
+    expect(t.clock.arrive()).toMatchObject({ position: 1, waitedMs: 45, afterIdle: false });
   });
 
   it('carries nothing when the loop waited for I/O after the previous turn: the requests came later', () => {
@@ -106,7 +106,9 @@ describe('TurnClock', () => {
     t.endTurn();
     t.advance(12);
     t.idle(0.5);
-    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 0 });
+    expect(t.clock.arrive()).toMatchObject({ position: 0, waitedMs: 0, afterIdle: true });
+    t.advance(2);
+    expect(t.clock.arrive()).toMatchObject({ position: 1, waitedMs: 2, afterIdle: true });
   });
 });
 
@@ -152,12 +154,43 @@ describe('admission', () => {
     h.advance(1);
     expect(h.request('/api/json').admitted).toBe(false);
     h.endTurn();
-    // The loop waits for I/O once: the queue drained, and refusals stop at once.
+    // The loop waits for I/O once: nothing was left queued, and refusals stop at once.
     h.idle(1);
     h.request('/api/cpu');
     h.advance(30);
     expect(h.request('/api/json').admitted).toBe(true);
     expect(h.shed.map((s) => s.reason)).toEqual(['queue_delay']);
+  });
+
+  it('goes on refusing after a short turn, until the least waits have stayed within the target for an interval', () => {
+    const h = harness({ maxInFlight: 100, maxQueueDelayMs: 5, queueDelayIntervalMs: 100 });
+    h.idle(10);
+    h.request('/api/cpu');
+    h.endTurn();
+    for (let turn = 0; turn < 4; turn++) {
+      h.advance(40); // a standing queue: each turn's first request has waited the whole previous turn
+      h.request('/api/cpu');
+      h.endTurn();
+    }
+    h.advance(40);
+    h.request('/api/cpu');
+    h.advance(3);
+    expect(h.request('/api/json').admitted).toBe(false); // the queue has stood above 5 ms for 160 ms
+    h.endTurn();
+    // The loop never waits for I/O, but every turn is short now: its first request has waited 3 ms,
+    // within the target; the second, behind 3 ms of work, 6 ms. Those are refused until the least waits
+    // have been within the target for 100 ms: 34 turns of 3 ms.
+    const admittedSecond: boolean[] = [];
+    for (let turn = 0; turn < 40; turn++) {
+      expect(h.request('/api/cpu').admitted).toBe(true);
+      h.advance(3);
+      admittedSecond.push(h.request('/api/json').admitted);
+      h.endTurn();
+    }
+    expect(admittedSecond.indexOf(true)).toBe(34);
+    expect(admittedSecond.slice(34).every(Boolean)).toBe(true);
+    expect(h.shed).toHaveLength(35);
+    expect(new Set(h.shed.map((s) => s.reason))).toEqual(new Set(['queue_delay']));
   });
 
   it('does not refuse within the turn that drains one long pause, however long that turn takes', () => {

@@ -54,6 +54,7 @@ export class TurnClock {
   #start = -1;
   #position = 0;
   #carried = 0;
+  #afterIdle = false;
   #previousStart: number;
   #idleAtPreviousStart: number;
   readonly #loop: LoopProbe;
@@ -64,18 +65,32 @@ export class TurnClock {
     this.#idleAtPreviousStart = loop.idleMs();
   }
 
-  /** This request's place in its turn (0: first), the longest it can have been queued (ms), and now. */
-  arrive(): { readonly position: number; readonly waitedMs: number; readonly now: number } {
+  /**
+   * This request's place in its turn (0: first), the longest it can have been queued (ms), now, and
+   * whether the loop waited for I/O before this turn (then nothing was queued when the turn began).
+   */
+  arrive(): {
+    readonly position: number;
+    readonly waitedMs: number;
+    readonly now: number;
+    readonly afterIdle: boolean;
+  } {
     const now = this.#loop.now();
     if (this.#start < 0) {
       const idle = this.#loop.idleMs();
-      this.#carried = idle > this.#idleAtPreviousStart ? 0 : now - this.#previousStart;
+      this.#afterIdle = idle > this.#idleAtPreviousStart;
+      this.#carried = this.#afterIdle ? 0 : now - this.#previousStart;
       this.#start = this.#previousStart = now;
       this.#idleAtPreviousStart = idle;
       this.#position = 0;
       this.#loop.atTurnEnd(this.#end);
     }
-    return { position: this.#position++, waitedMs: this.#carried + now - this.#start, now };
+    return {
+      position: this.#position++,
+      waitedMs: this.#carried + now - this.#start,
+      now,
+      afterIdle: this.#afterIdle,
+    };
   }
 }
 
@@ -158,24 +173,38 @@ export function admission(options: AdmissionOptions): Admission {
   // A turn whose queue was not already standing when it began is not refused: the turn that drains the
   // backlog of one long pause (a mark-compact of a large heap) is the burst itself, however long it
   // takes. From the next turn on, requests are refused as soon as the queue has stood for the interval.
+  // Refusing then goes on until the least waits have stayed within the target for an interval, or the
+  // loop has waited for I/O (nothing was left queued): one short turn, the one that refused the others,
+  // is not the end of an overload. Stopping there let every turn admit all it read for a whole interval
+  // before refusing again, and the turns, and the refused requests' waits, grew to tens of ms at 4×.
   let aboveSince: number | undefined;
+  let belowSince: number | undefined;
   let standingBefore = false;
-  const standing = (position: number, waitedMs: number, now: number) => {
+  let refusing = false;
+  const standing = (position: number, waitedMs: number, now: number, afterIdle: boolean) => {
     if (limits.queueDelayIntervalMs === 0) return true; // no burst allowance: the target alone decides
     if (position === 0) {
       standingBefore = aboveSince !== undefined && waitedMs > limits.maxQueueDelayMs;
-      if (waitedMs <= limits.maxQueueDelayMs) aboveSince = undefined;
-      else aboveSince ??= now;
+      if (waitedMs <= limits.maxQueueDelayMs) {
+        aboveSince = undefined;
+        belowSince ??= now;
+        if (afterIdle || now - belowSince >= limits.queueDelayIntervalMs) refusing = false;
+      } else {
+        aboveSince ??= now;
+        belowSince = undefined;
+      }
     }
-    return standingBefore && aboveSince !== undefined && now - aboveSince >= limits.queueDelayIntervalMs;
+    if (standingBefore && aboveSince !== undefined && now - aboveSince >= limits.queueDelayIntervalMs)
+      refusing = true;
+    return refusing;
   };
 
   return {
     admit(req, res) {
       const path = pathOf(req.url);
       if (exempt.has(path)) return true;
-      const { position, waitedMs, now } = clock.arrive();
-      const queueStanding = limits.maxQueueDelayMs > 0 && standing(position, waitedMs, now);
+      const { position, waitedMs, now, afterIdle } = clock.arrive();
+      const queueStanding = limits.maxQueueDelayMs > 0 && standing(position, waitedMs, now, afterIdle);
       if (!options.partOfAdmitted?.(req)) {
         if (inFlight >= limits.maxInFlight) return refuse(req, res, path, 'in_flight', waitedMs);
         if (queueStanding && position > 0 && waitedMs > limits.maxQueueDelayMs)
