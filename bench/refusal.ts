@@ -6,9 +6,10 @@
 //   - the app (exporters off) with MAX_IN_FLIGHT=1 and one long request held, so that it refuses every
 //     other request on its real path (admission control, metrics, the same answer).
 // At each offered rate, interleaved runs until the ratio app ÷ floor has a 95 % interval no wider than
-// --ci-width; then, given --sustained (the rate the app sustains, e.g. from the overload test's search),
-// the most the app can serve at 2× and 4× that rate when refusals cost that much (refusalGoodputBound,
-// harness/saturation.ts; docs/reliability.md).
+// --ci-width; then, given --sustained (the app's capacity: the rate at which its admitted work fills the
+// CPU), the most the app can serve at 2× and 4× that rate when refusals cost that much
+// (refusalGoodputBound, harness/saturation.ts; docs/reliability.md). The overload test's search stops at
+// the first refusals, below the capacity: its rate is not this one.
 // Usage: npm run bench:refusal -- [--rates 3000,6000] [--run-seconds 10] [--sustained 1457]
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -38,9 +39,10 @@ const opts = withRoundOptions(
         .argParser(positiveInt('--run-seconds')),
     )
     .addOption(
-      new Option('--sustained <req/s>', "the app's sustained rate, for the goodput bound").argParser(
-        positiveInt('--sustained'),
-      ),
+      new Option(
+        '--sustained <req/s>',
+        "the app's capacity (req/s at which admitted work fills the CPU), for the goodput bound",
+      ).argParser(positiveInt('--sustained')),
     ),
   12,
 )
@@ -166,7 +168,7 @@ try {
     // The costlier end of the refusal's interval gives the lower end of the bound's.
     const at = (k: number) => `${pct(cost.median, k)} % [${pct(cost.high, k)}, ${pct(cost.low, k)}]`;
     console.log(
-      `goodput bound with the app's refusal cost at ${opts.rates.at(-1)} req/s, sustained ${s} req/s: at 2× ${at(2)} of it, at 4× ${at(4)}`,
+      `goodput bound with the app's refusal cost at ${opts.rates.at(-1)} req/s, capacity ${s} req/s: at 2× ${at(2)} of it, at 4× ${at(4)}`,
     );
   }
 } finally {

@@ -75,17 +75,18 @@ export async function findSaturation(o: SaturationOptions): Promise<Saturation> 
 }
 
 /**
- * The most an instance can keep serving, as a share of its sustained rate S, when offered `factor`×S
- * and every request it does not serve still costs `refusalUs` of CPU: with admitted work filling one
- * CPU at S, g/S + (factor·S − g)·c ≤ 1, so g ≤ S·(1 − factor·S·c)/(1 − S·c). No admission rule inside
- * the process beats it (bench/refusal.ts measures c; docs/reliability.md).
+ * The most an instance can keep serving, as a share of its capacity S, when offered `factor`×S and
+ * every request it does not serve still costs `refusalUs` of CPU: with admitted work filling one CPU at
+ * S, g/S + (factor·S − g)·c ≤ 1, so g ≤ S·(1 − factor·S·c)/(1 − S·c). No admission rule inside the
+ * process beats it (bench/refusal.ts measures c; docs/reliability.md). S is the capacity, not what
+ * findSaturation returns: that search stops at the first refusals, below it.
  */
-export function refusalGoodputBound(sustained: number, refusalUs: number, factor: number): number {
-  if (!(sustained > 0 && refusalUs >= 0 && factor >= 1))
+export function refusalGoodputBound(capacity: number, refusalUs: number, factor: number): number {
+  if (!(capacity > 0 && refusalUs >= 0 && factor >= 1))
     throw new RangeError(
-      `refusalGoodputBound: needs sustained > 0, refusalUs ≥ 0, factor ≥ 1 (got ${sustained}, ${refusalUs}, ${factor})`,
+      `refusalGoodputBound: needs capacity > 0, refusalUs ≥ 0, factor ≥ 1 (got ${capacity}, ${refusalUs}, ${factor})`,
     );
-  const sc = sustained * refusalUs * 1e-6;
+  const sc = capacity * refusalUs * 1e-6;
   if (sc >= 1) return 0; // a refusal costs as much as serving: nothing is left
   return Math.max(0, (1 - factor * sc) / (1 - sc));
 }

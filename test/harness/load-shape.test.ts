@@ -143,7 +143,7 @@ describe('unfairness (limits and telemetry must match)', () => {
 });
 
 describe('refusalGoodputBound (what refusals leave of the capacity)', () => {
-  it('at 1 457 req/s sustained and 46 µs a refusal keeps 78 % at 4× and 93 % at 2×', () => {
+  it('at a capacity of 1 457 req/s and 46 µs a refusal keeps 78 % at 4× and 93 % at 2×', () => {
     // 4×: S·c = 0.067022, (1 − 0.268088) / (1 − 0.067022) = 0.78449; 2×: 0.865956 / 0.932978 = 0.92816
     expect(refusalGoodputBound(1457, 46, 4)).toBeCloseTo(0.78449, 4);
     expect(refusalGoodputBound(1457, 46, 2)).toBeCloseTo(0.92816, 4);
@@ -157,7 +157,7 @@ describe('refusalGoodputBound (what refusals leave of the capacity)', () => {
 
   it('refuses inputs that mean nothing, naming them', () => {
     expect(() => refusalGoodputBound(0, 46, 4)).toThrow(
-      'refusalGoodputBound: needs sustained > 0, refusalUs ≥ 0, factor ≥ 1 (got 0, 46, 4)',
+      'refusalGoodputBound: needs capacity > 0, refusalUs ≥ 0, factor ≥ 1 (got 0, 46, 4)',
     );
     expect(() => refusalGoodputBound(1457, 46, 0.5)).toThrow('(got 1457, 46, 0.5)');
   });
