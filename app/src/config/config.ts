@@ -50,7 +50,7 @@ const schema = z.object({
 
   // Overload and slow clients: refuse (503 + Retry-After) beyond this many requests in progress, or,
   // once requests have queued longer than MAX_QUEUE_DELAY_MS (0: off) for QUEUE_DELAY_INTERVAL_MS, a
-  // request that has waited longer (CoDel); keep idle
+  // request that has waited longer (CoDel), until the queue has stayed shorter for as long; keep idle
   // connections this long (longer than clients' and load balancers' idle timeouts, so a client never
   // reuses one the server is closing); close a connection whose request headers, or whole request,
   // take longer than this to arrive (slowloris).
