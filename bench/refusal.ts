@@ -6,11 +6,11 @@
 //   - the app (exporters off) with MAX_IN_FLIGHT=1 and one long request held, so that it refuses every
 //     other request on its real path (admission control, metrics, the same answer).
 // At each offered rate, interleaved runs until the ratio app ÷ floor has a 95 % interval no wider than
-// --ci-width; then, given --sustained (the app's capacity: the rate at which its admitted work fills the
+// --ci-width; then, given --capacity (the app's capacity: the rate at which its admitted work fills the
 // CPU), the most the app can serve at 2× and 4× that rate when refusals cost that much
 // (refusalGoodputBound, harness/saturation.ts; docs/reliability.md). The overload test's search stops at
 // the first refusals, below the capacity: its rate is not this one.
-// Usage: npm run bench:refusal -- [--rates 3000,6000] [--run-seconds 10] [--sustained 1457]
+// Usage: npm run bench:refusal -- [--rates 3000,6000] [--run-seconds 10] [--capacity 2100]
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { RUNTIME_FLAGS } from '../app/launch.ts';
@@ -40,14 +40,14 @@ const opts = withRoundOptions(
     )
     .addOption(
       new Option(
-        '--sustained <req/s>',
+        '--capacity <req/s>',
         "the app's capacity (req/s at which admitted work fills the CPU), for the goodput bound",
-      ).argParser(positiveInt('--sustained')),
+      ).argParser(positiveInt('--capacity')),
     ),
   12,
 )
   .parse()
-  .opts<RoundOptions & { rates: number[]; runSeconds: number; sustained?: number }>();
+  .opts<RoundOptions & { rates: number[]; runSeconds: number; capacity?: number }>();
 
 const VEGETA = join(process.env.CB_BIN_DIR ?? '', 'vegeta');
 const PORT = 18492;
@@ -161,8 +161,8 @@ try {
     );
   }
   console.log(`\nCPU per refused request — median [95 % interval]\n${summary.join('\n')}`);
-  if (opts.sustained && appCost) {
-    const s = opts.sustained;
+  if (opts.capacity && appCost) {
+    const s = opts.capacity;
     const cost = appCost;
     const pct = (c: number, k: number) => (refusalGoodputBound(s, c, k) * 100).toFixed(0);
     // The costlier end of the refusal's interval gives the lower end of the bound's.

@@ -9,8 +9,8 @@
 // have been queued (TurnClock): the whole previous turn when the loop has been busy ever since, plus
 // the work done before it in this turn. Once the queue has stood above `maxQueueDelayMs` for
 // `queueDelayIntervalMs` (CoDel), a request that waited longer is refused, until the queue has stayed
-// below the target as long or drained; that keeps turns short, so refusals are fast. The first request of a turn is never refused on this ground, however slow the
-// host is: a lone request is always served.
+// below the target as long or drained; that keeps turns short, so refusals are fast. The first request
+// of a turn is never refused on this ground, however slow the host is: a lone request is always served.
 //
 // Requests that hold no CPU while they wait (timers, the thread pool) are bounded by `maxInFlight`.
 // Probes and /metrics are never refused: an overloaded instance still answers them.
