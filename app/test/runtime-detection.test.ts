@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,7 +10,11 @@ import {
   parseMemoryLimit,
   readCgroupLimits,
 } from '../src/runtime/cgroup-limits.ts';
-import { decideEnvironment, type EnvironmentProbes } from '../src/runtime/detect-environment.ts';
+import {
+  decideEnvironment,
+  readEnvironmentProbes,
+  type EnvironmentProbes,
+} from '../src/runtime/detect-environment.ts';
 
 const bare: EnvironmentProbes = {
   containerMarkerFile: false,
@@ -61,6 +65,44 @@ describe('decideEnvironment', () => {
   it('lets APP_ENVIRONMENT override any evidence, and says so', () => {
     const d = decideEnvironment({ ...bare, containerMarkerFile: true }, 'native');
     expect(d).toEqual({ environment: 'native', reason: 'APP_ENVIRONMENT' });
+  });
+
+  describe('the probes of this machine', () => {
+    // A stand-in systemd-detect-virt first on PATH that counts its runs.
+    const dir = mkdtempSync(join(tmpdir(), 'cb-virt-'));
+    const runs = join(dir, 'runs');
+    writeFileSync(join(dir, 'systemd-detect-virt'), `#!/bin/sh\necho run >> '${runs}'\necho kvm\n`);
+    chmodSync(join(dir, 'systemd-detect-virt'), 0o755);
+    const withStandIn = <T>(env: Record<string, string>, fn: () => T): T => {
+      const saved = { PATH: process.env.PATH, container: process.env.container };
+      Object.assign(process.env, { PATH: `${dir}:${process.env.PATH ?? ''}` }, env);
+      try {
+        return fn();
+      } finally {
+        for (const [k, v] of Object.entries(saved))
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+      }
+    };
+    const runCount = () => (existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').length - 1 : 0);
+
+    it('spawns nothing when cheaper evidence decides (a container variable)', () => {
+      const before = runCount();
+      const d = withStandIn({ container: 'podman' }, () =>
+        decideEnvironment(readEnvironmentProbes(), undefined),
+      );
+      expect(d.environment).toBe('container');
+      expect(runCount()).toBe(before);
+    });
+
+    it('runs systemd-detect-virt once, when asked, however often its answer is read', () => {
+      const before = runCount();
+      const probes = withStandIn({}, () => readEnvironmentProbes());
+      expect(runCount()).toBe(before);
+      const answers = withStandIn({}, () => [probes.systemdDetectVirt, probes.systemdDetectVirt]);
+      expect(answers).toEqual(['kvm', 'kvm']);
+      expect(runCount()).toBe(before + 1);
+    });
   });
 });
 

@@ -89,7 +89,15 @@ function runSystemdDetectVirt(): string | undefined {
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/**
+ * The machine's evidence. The two costly probes, running `systemd-detect-virt` (a process: ~4 ms where
+ * it is absent, ~15 ms where it runs) and reading DMI, are getters, so they run only when the cheaper
+ * evidence before them in `decideEnvironment` has not decided: a container is told by its marker file
+ * without spawning anything at start-up.
+ */
 export function readEnvironmentProbes(): EnvironmentProbes {
+  let virt: { value: string | undefined } | undefined;
+  let dmi: string | undefined;
   return {
     kubernetes: {
       serviceAccountToken: existsSync(SERVICE_ACCOUNT_TOKEN),
@@ -98,8 +106,15 @@ export function readEnvironmentProbes(): EnvironmentProbes {
     containerMarkerFile: existsSync('/.dockerenv') || existsSync('/run/.containerenv'),
     containerVariable: process.env.container,
     pid1Cgroup: readOr('/proc/1/cgroup', ''),
-    systemdDetectVirt: runSystemdDetectVirt(),
-    dmi: `${readOr('/sys/class/dmi/id/sys_vendor', '')} ${readOr('/sys/class/dmi/id/product_name', '')}`.trim(),
+    get systemdDetectVirt() {
+      virt ??= { value: runSystemdDetectVirt() };
+      return virt.value;
+    },
+    get dmi() {
+      dmi ??=
+        `${readOr('/sys/class/dmi/id/sys_vendor', '')} ${readOr('/sys/class/dmi/id/product_name', '')}`.trim();
+      return dmi;
+    },
   };
 }
 
