@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -73,6 +73,7 @@ describe('decideEnvironment', () => {
     const runs = join(dir, 'runs');
     writeFileSync(join(dir, 'systemd-detect-virt'), `#!/bin/sh\necho run >> '${runs}'\necho kvm\n`);
     chmodSync(join(dir, 'systemd-detect-virt'), 0o755);
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const withStandIn = <T>(env: Record<string, string>, fn: () => T): T => {
       const saved = { PATH: process.env.PATH, container: process.env.container };
       Object.assign(process.env, { PATH: `${dir}:${process.env.PATH ?? ''}` }, env);
